@@ -1,0 +1,74 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Tally: a per-client LLM spend ledger. One module per job; see docs/ARCHITECTURE.md.
+
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
+let nioConcurrency: Target.Dependency = .product(name: "NIOConcurrencyHelpers", package: "swift-nio")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+    name: "tally",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tally", targets: ["tally"]),
+        .library(name: "TallyClient", targets: ["TallyClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+    ],
+    targets: [
+        // C libraries from Debian, through pkg-config.
+        .systemLibrary(name: "CJansson", pkgConfig: "jansson", providers: [.apt(["libjansson-dev"])]),
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // C helpers Lua needs: macros as functions, the allocator, hooks; Lua errors are raised only here.
+        .target(name: "CTallyLua", dependencies: ["CLua", "CJansson"]),
+
+        .target(name: "TallyJSON", dependencies: ["CJansson"]),
+        .target(name: "TallyCore", dependencies: ["TallyJSON"]),
+        .target(name: "TallyRules", dependencies: ["TallyCore", "TallyJSON", "CTallyLua", "CLua", crypto, logging]),
+        .target(name: "TallyStore", dependencies: ["TallyCore", "TallyJSON", "CSQLite", nioCore, nioPosix, crypto, logging]),
+        .target(name: "TallyRPC", dependencies: ["TallyCore", "TallyJSON", nioCore, nioConcurrency, logging]),
+        .target(
+            name: "TallyServer",
+            dependencies: [
+                "TallyCore", "TallyJSON", "TallyRPC", "TallyStore", "TallyRules",
+                nioCore, nioPosix, nioHTTP1, nioConcurrency, logging, lifecycle, prometheus,
+            ],
+            resources: [.copy("Resources")]
+        ),
+        .target(name: "TallyClient", dependencies: ["TallyJSON", "TallyRPC", nioCore, nioPosix]),
+        .executableTarget(
+            name: "tally",
+            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyCore", "TallyJSON", argumentParser, logging, lifecycle]
+        ),
+        .executableTarget(
+            name: "tally-bench",
+            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyCore", "TallyJSON", argumentParser, logging],
+            path: "Sources/TallyBench"
+        ),
+
+        .testTarget(name: "TallyJSONTests", dependencies: ["TallyJSON"]),
+        .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore", "TallyJSON"]),
+        .testTarget(name: "TallyRulesTests", dependencies: ["TallyRules", "TallyCore", "TallyJSON"]),
+        .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore", "TallyCore", "TallyJSON"]),
+        .testTarget(name: "TallyRPCTests", dependencies: ["TallyRPC", "TallyJSON", "TallyCore"]),
+        .testTarget(
+            name: "TallyServerTests",
+            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyRPC", "TallyJSON", "TallyCore", nioCore, nioPosix]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

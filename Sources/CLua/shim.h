@@ -1,0 +1,6 @@
+#ifndef TALLY_CLUA_SHIM_H
+#define TALLY_CLUA_SHIM_H
+#include <lua.h>
+#include <lualib.h>
+#include <lauxlib.h>
+#endif
