@@ -78,9 +78,9 @@ public struct Dispatcher: Sendable {
 
     private func run(_ call: IncomingCall, session: Session, transport: Transport) async -> Response? {
         switch call {
-        case .invalid(let error, let id, let isNotification):
+        case .invalid(let error, let id):
             observer?.callFinished(method: "unknown", outcome: error.code.status.rawValue, duration: .zero)
-            return isNotification ? nil : Response(id: id ?? .null, outcome: .error(error))
+            return Response(id: id ?? .null, outcome: .error(error))
         case .request(let request):
             let start = ContinuousClock.now
             let outcome = await execute(request, session: session, transport: transport)
@@ -114,6 +114,9 @@ public struct Dispatcher: Sendable {
                 }
                 principal = caller
             }
+        }
+        if request.hasPositionalParams {
+            return .error(RPCError(.invalidParams, "params must be an object of named params (by-name); '\(method.name)' takes: \(method.params.joined(separator: ", "))"))
         }
         for name in request.params.keys.sorted() where !method.params.contains(name) {
             let expected = method.params.isEmpty ? "it takes no params" : "expected: " + method.params.joined(separator: ", ")

@@ -71,6 +71,8 @@ public final class LineFrameDecoder: ChannelInboundHandler {
         {
             buffer = nil
             context.fireChannelRead(wrapInboundOut(.incompleteTimedOut(bufferedBytes: pending.readableBytes)))
+            // Async consumers hand reads over at read-complete; this read came from a timer, not the socket.
+            context.fireChannelReadComplete()
             return
         }
         context.fireUserInboundEventTriggered(event)

@@ -9,11 +9,14 @@ public struct Request: Sendable, Hashable {
     public var params: [String: JSONValue]
     /// `nil` for a notification (no `id` member), which is never answered.
     public var id: RequestID?
+    /// The request sent positional params (an array), which Tally's methods do not take.
+    public var hasPositionalParams: Bool
 
-    public init(method: String, params: [String: JSONValue] = [:], id: RequestID?) {
+    public init(method: String, params: [String: JSONValue] = [:], id: RequestID?, hasPositionalParams: Bool = false) {
         self.method = method
         self.params = params
         self.id = id
+        self.hasPositionalParams = hasPositionalParams
     }
 
     public var isNotification: Bool { id == nil }
@@ -23,9 +26,9 @@ public struct Request: Sendable, Hashable {
 public enum IncomingCall: Sendable {
     /// A well-formed request or notification.
     case request(Request)
-    /// Not a valid Request object; answered with the error (and the id when it could be read),
-    /// unless it was recognisably a notification.
-    case invalid(RPCError, id: RequestID?, isNotification: Bool)
+    /// Not a valid Request object; always answered (the spec's example answers one without an
+    /// id), with the id when it could be read.
+    case invalid(RPCError, id: RequestID?)
 }
 
 /// An incoming message: one call or a batch of calls.
@@ -60,38 +63,35 @@ extension IncomingCall {
     /// Validates one Request object.
     public static func classify(_ value: JSONValue) -> IncomingCall {
         guard case .object(let members) = value else {
-            return .invalid(RPCError(.invalidRequest, "a request must be a JSON object, got \(value.typeName)"), id: nil, isNotification: false)
+            return .invalid(RPCError(.invalidRequest, "a request must be a JSON object, got \(value.typeName)"), id: nil)
         }
         // The id is read first so that every later error can echo it.
         var id: RequestID? = nil
         if let rawID = members["id"] {
             guard let parsed = RequestID(rawID) else {
-                return .invalid(RPCError(.invalidRequest, "'id' must be a string, a number or null, got \(rawID.typeName)"), id: nil, isNotification: false)
+                return .invalid(RPCError(.invalidRequest, "'id' must be a string, a number or null, got \(rawID.typeName)"), id: nil)
             }
             id = parsed
         }
-        let isNotification = id == nil
         guard members["jsonrpc"] == .string("2.0") else {
             let got = members["jsonrpc"].map { $0.jsonText } ?? "nothing"
-            return .invalid(RPCError(.invalidRequest, "'jsonrpc' must be exactly \"2.0\", got \(got)"), id: id ?? .null, isNotification: isNotification)
+            return .invalid(RPCError(.invalidRequest, "'jsonrpc' must be exactly \"2.0\", got \(got)"), id: id ?? .null)
         }
         guard let methodValue = members["method"] else {
-            return .invalid(RPCError(.invalidRequest, "missing 'method'"), id: id ?? .null, isNotification: isNotification)
+            return .invalid(RPCError(.invalidRequest, "missing 'method'"), id: id ?? .null)
         }
         guard case .string(let method) = methodValue else {
-            return .invalid(RPCError(.invalidRequest, "'method' must be a string, got \(methodValue.typeName)"), id: id ?? .null, isNotification: isNotification)
+            return .invalid(RPCError(.invalidRequest, "'method' must be a string, got \(methodValue.typeName)"), id: id ?? .null)
         }
         var params: [String: JSONValue] = [:]
+        var positional = false
         switch members["params"] {
         case nil: break
         case .object(let named)?: params = named
-        case .array?:
-            return .invalid(
-                RPCError(.invalidParams, "params must be an object of named params (by-name); positional params are not supported"),
-                id: id ?? .null, isNotification: isNotification)
+        case .array?: positional = true
         case let other?:
-            return .invalid(RPCError(.invalidRequest, "'params' must be an object, got \(other.typeName)"), id: id ?? .null, isNotification: isNotification)
+            return .invalid(RPCError(.invalidRequest, "'params' must be an object (or an array), got \(other.typeName)"), id: id ?? .null)
         }
-        return .request(Request(method: method, params: params, id: id))
+        return .request(Request(method: method, params: params, id: id, hasPositionalParams: positional))
     }
 }

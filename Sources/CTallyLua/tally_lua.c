@@ -1,0 +1,1 @@
+#include "tally_lua.h"

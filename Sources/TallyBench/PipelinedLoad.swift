@@ -1,0 +1,71 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Foundation
+
+/// Sends the same request line over one TCP connection with a window of requests in flight
+/// and counts answer lines, recording each round trip's latency.
+final class PipelinedLoad: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let request: ByteBuffer
+    private let total: Int
+    private let window: Int
+    private var sent = 0
+    private var received = 0
+    private var sentAt: [UInt64] = []
+    private(set) var latenciesNanoseconds: [UInt64] = []
+    let done: EventLoopPromise<Void>
+
+    init(requestLine: String, total: Int, window: Int, eventLoop: any EventLoop) {
+        request = ByteBuffer(string: requestLine + "\n")
+        self.total = total
+        self.window = window
+        sentAt.reserveCapacity(total)
+        latenciesNanoseconds.reserveCapacity(total)
+        done = eventLoop.makePromise()
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        fill(context: context)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        let now = DispatchTimeNanos.now()
+        for byte in buffer.readableBytesView where byte == UInt8(ascii: "\n") {
+            latenciesNanoseconds.append(now - sentAt[received])
+            received += 1
+        }
+        if received >= total {
+            done.succeed(())
+        } else {
+            fill(context: context)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        done.fail(error)
+        context.close(promise: nil)
+    }
+
+    private func fill(context: ChannelHandlerContext) {
+        var wrote = false
+        while sent < total && sent - received < window {
+            sentAt.append(DispatchTimeNanos.now())
+            context.write(wrapOutboundOut(request), promise: nil)
+            sent += 1
+            wrote = true
+        }
+        if wrote { context.flush() }
+    }
+}
+
+enum DispatchTimeNanos {
+    static func now() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+}

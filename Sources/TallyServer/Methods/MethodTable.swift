@@ -1,0 +1,8 @@
+import TallyRPC
+
+/// Every method the server serves, assembled from the feature folders.
+enum MethodTable {
+    static func methods(_ server: ServerContext) -> [RPCMethod] {
+        SessionMethods.methods(server) + HealthMethods.methods(server) + TokenMethods.methods(server)
+    }
+}

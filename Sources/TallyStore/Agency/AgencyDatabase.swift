@@ -1,0 +1,32 @@
+import TallyCore
+
+/// One agency's SQLite file: its ledger, budgets, rules history and everything else it owns.
+///
+/// One file per agency makes isolation a matter of construction: a request bound to agency A
+/// holds no handle to agency B's file.
+public final class AgencyDatabase {
+    public let agency: AgencyID
+    let connection: SQLiteConnection
+
+    /// The schema steps, oldest first. Append, never edit: files in the field are at any of them.
+    static let migrator = SchemaMigrator([
+        .init(version: 1, sql: """
+            CREATE TABLE agency_meta (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            );
+            """),
+    ])
+
+    public init(agency: AgencyID, directory: DataDirectory) throws {
+        self.agency = agency
+        try directory.create()
+        connection = try SQLiteConnection(path: directory.agencyDatabasePath(agency))
+        try Self.migrator.migrate(connection)
+        try connection.statement("INSERT OR IGNORE INTO agency_meta (key, value) VALUES ('agency_id', ?)").execute([agency.rawValue])
+        try connection.statement("INSERT OR IGNORE INTO agency_meta (key, value) VALUES ('created_at', ?)").execute([UTCClock.nowISO8601()])
+    }
+
+    /// The schema version of the file.
+    public func schemaVersion() throws -> Int { try Self.migrator.currentVersion(connection) }
+}
