@@ -10,3 +10,12 @@ public enum UTCClock {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: TimeZone(identifier: "UTC")!))
     }
 }
+
+import TallyCore
+
+extension Timestamp {
+    /// The current time (the core stays clock-free; the stores and server read the clock).
+    public static var now: Timestamp {
+        Timestamp(microsecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()))
+    }
+}

@@ -30,10 +30,14 @@ import TallyJSON
             let wrongMethod = try await HTTPExchange.send(port: port, method: "GET", path: "/rpc", headers: [])
             #expect(wrongMethod.status == 405)
             #expect(wrongMethod.header("allow") == "POST")
-            let wrongType = try await HTTPExchange.send(port: port, body: "x", headers: [("Content-Type", "text/plain")])
+            let wrongType = try await HTTPExchange.send(port: port, body: "x", headers: [("Content-Type", "multipart/form-data; boundary=x")])
             #expect(wrongType.status == 415)
             let tooLarge = try await HTTPExchange.send(port: port, body: String(repeating: " ", count: 5000))
             #expect(tooLarge.status == 413)
+            // curl -d sends form-urlencoded; the body is still read as JSON.
+            let curlStyle = try await HTTPExchange.send(port: port, body: #"{"jsonrpc":"2.0","method":"health.check","id":1}"#,
+                                                        headers: [("Content-Type", "application/x-www-form-urlencoded")])
+            #expect(curlStyle.json?["result"]?["status"] == "SERVING")
             let empty = try await HTTPExchange.send(port: port, body: "")
             #expect(empty.json?["error"]?["code"] == -32700)
         }

@@ -43,14 +43,11 @@ final class HTTPHandler: ChannelInboundHandler {
         if !response.body.isEmpty {
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
         }
-        let written = context.writeAndFlushPromise()
+        let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
         if !keepAlive {
-            written.futureResult.whenComplete { _ in context.close(promise: nil) }
+            let channel = context.channel
+            written.futureResult.whenComplete { _ in channel.close(promise: nil) }
         }
     }
-}
-
-private extension ChannelHandlerContext {
-    func writeAndFlushPromise() -> EventLoopPromise<Void> { eventLoop.makePromise() }
 }

@@ -67,11 +67,15 @@ public actor TallyServer: Service {
         self.eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         self.storeExecutor = StoreExecutor(threads: 2)
         let control = try ControlStore(directory: DataDirectory(configuration.dataDirectory), executor: storeExecutor)
+        _ = ShippedCatalog.catalog  // parse the bundled prices once, before the first event
         let metrics = ServerMetrics()
+        let directory = DataDirectory(configuration.dataDirectory)
         self.context = ServerContext(
             configuration: configuration, control: control,
             authenticator: Authenticator(control: control, logger: logger),
-            metrics: metrics, logger: logger, serving: NIOLockedValueBox(true), startedAt: .now)
+            metrics: metrics, logger: logger,
+            agencies: AgencyRegistry(directory: directory, executor: storeExecutor, logger: logger, metrics: metrics),
+            serving: NIOLockedValueBox(true), startedAt: .now)
         self.connections = ConnectionRegistry(metrics: metrics)
         self.httpInFlight = InFlightLimiter(limit: 1 << 20)
     }

@@ -9,6 +9,7 @@ public struct ServerContext: Sendable {
     public let authenticator: Authenticator
     public let metrics: ServerMetrics
     public let logger: Logger
+    let agencies: AgencyRegistry
     let serving: NIOLockedValueBox<Bool>
     let startedAt: ContinuousClock.Instant
 

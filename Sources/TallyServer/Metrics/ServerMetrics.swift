@@ -13,13 +13,23 @@ public final class ServerMetrics: Sendable, DispatchObserver {
         .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
     ]
 
+    private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "tally", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    private static var requests: MetricNameDescriptor { name("rpc_requests", "total", "JSON-RPC calls by method and outcome (OK or the error status).") }
+    private static var requestDuration: MetricNameDescriptor { name("rpc_request_duration", "seconds", "Time to answer a JSON-RPC call.") }
+    private static var connections: MetricNameDescriptor { name("open", "connections", "Open client connections.") }
+    private static var events: MetricNameDescriptor { name("events_ingested", "total", "Usage events received, by result.") }
+    private static var ruleErrors: MetricNameDescriptor { name("rule_errors", "total", "Lua rule calls that failed.") }
+    private static var deliveries: MetricNameDescriptor { name("alert_deliveries", "total", "Alert deliveries.") }
+    private static var refusedFrames: MetricNameDescriptor { name("frames_refused", "total", "TCP frames refused before parsing.") }
+
     public init() {}
 
     public func callFinished(method: String, outcome: String, duration: Duration) {
-        registry.makeCounter(name: "tally_rpc_requests_total", labels: [("method", method), ("outcome", outcome)],
-                             help: "JSON-RPC calls by method and outcome (OK or the error status).").increment()
-        registry.makeDurationHistogram(name: "tally_rpc_request_duration_seconds", labels: [("method", method)],
-                                       buckets: latencyBuckets, help: "Time to answer a JSON-RPC call.").record(duration)
+        registry.makeCounter(descriptor: Self.requests, labels: [("method", method), ("outcome", outcome)]).increment()
+        registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: [("method", method)], buckets: latencyBuckets).record(duration)
     }
 
     /// Open client connections by transport.
@@ -27,31 +37,28 @@ public final class ServerMetrics: Sendable, DispatchObserver {
     public func connectionClosed(_ transport: Transport) { openConnections(transport).decrement(by: 1) }
 
     private func openConnections(_ transport: Transport) -> Gauge {
-        registry.makeGauge(name: "tally_open_connections", labels: [("transport", transport.rawValue)], help: "Open client connections.")
+        registry.makeGauge(descriptor: Self.connections, labels: [("transport", transport.rawValue)])
     }
 
-    /// Usage events stored, by result (accepted, duplicate, rejected).
+    /// Usage events received, by result (accepted, duplicate, rejected).
     public func eventsIngested(_ result: String, count: Int) {
-        registry.makeCounter(name: "tally_events_ingested_total", labels: [("result", result)], help: "Usage events received, by result.")
-            .increment(by: Int64(count))
+        guard count > 0 else { return }
+        registry.makeCounter(descriptor: Self.events, labels: [("result", result)]).increment(by: Int64(count))
     }
 
     /// Rule calls that failed (timeout, memory, runtime), by agency.
     public func ruleError(agency: String, kind: String) {
-        registry.makeCounter(name: "tally_rule_errors_total", labels: [("agency", agency), ("kind", kind)], help: "Lua rule calls that failed.")
-            .increment()
+        registry.makeCounter(descriptor: Self.ruleErrors, labels: [("agency", agency), ("kind", kind)]).increment()
     }
 
     /// Alert deliveries by channel and outcome.
     public func alertDelivery(channel: String, outcome: String) {
-        registry.makeCounter(name: "tally_alert_deliveries_total", labels: [("channel", channel), ("outcome", outcome)], help: "Alert deliveries.")
-            .increment()
+        registry.makeCounter(descriptor: Self.deliveries, labels: [("channel", channel), ("outcome", outcome)]).increment()
     }
 
     /// TCP frames refused before parsing (oversized, timed out mid-line).
     public func frameRefused(_ reason: String) {
-        registry.makeCounter(name: "tally_frames_refused_total", labels: [("reason", reason)], help: "TCP frames refused before parsing.")
-            .increment()
+        registry.makeCounter(descriptor: Self.refusedFrames, labels: [("reason", reason)]).increment()
     }
 
     public func render() -> [UInt8] { registry.emitToBuffer() }

@@ -7,6 +7,8 @@ import TallyCore
 public final class AgencyDatabase {
     public let agency: AgencyID
     let connection: SQLiteConnection
+    /// Rollup deltas of the transaction in progress.
+    var rollups = RollupAccumulator()
 
     /// The schema steps, oldest first. Append, never edit: files in the field are at any of them.
     static let migrator = SchemaMigrator([
@@ -16,6 +18,7 @@ public final class AgencyDatabase {
                 value TEXT NOT NULL
             );
             """),
+        .init(version: 2, sql: LedgerSchema.migration),
     ])
 
     public init(agency: AgencyID, directory: DataDirectory) throws {
@@ -25,6 +28,15 @@ public final class AgencyDatabase {
         try Self.migrator.migrate(connection)
         try connection.statement("INSERT OR IGNORE INTO agency_meta (key, value) VALUES ('agency_id', ?)").execute([agency.rawValue])
         try connection.statement("INSERT OR IGNORE INTO agency_meta (key, value) VALUES ('created_at', ?)").execute([UTCClock.nowISO8601()])
+    }
+
+    /// Runs `body` in one transaction; the rollups it queued are written before the commit.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try connection.transaction {
+            let result = try body()
+            try flushRollups()
+            return result
+        }
     }
 
     /// The schema version of the file.

@@ -69,7 +69,7 @@ public final class ControlDatabase {
     /// Tokens, optionally of one agency, oldest first.
     public func tokens(agency: AgencyID? = nil) throws -> [TokenRecord] {
         let sql = "SELECT id, agency_id, role, label, hint, created_at, revoked_at FROM tokens"
-            + (agency == nil ? "" : " WHERE agency_id = ?") + " ORDER BY created_at, id"
+            + (agency == nil ? "" : " WHERE agency_id = ?") + " ORDER BY rowid"
         return try connection.statement(sql).rows(agency.map { [$0.rawValue] } ?? []) { row in
             TokenRecord(
                 id: row.string(0), agency: AgencyID(row.string(1))!, role: Role(rawValue: row.string(2))!,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import ServiceLifecycle
 import TallyServer
@@ -59,6 +60,8 @@ struct Serve: AsyncParsableCommand {
                 """)
         }
         print("tally \(Tally.configuration.version): JSON-RPC on tcp://\(addresses.rpc) and http://\(addresses.http)/rpc")
+        // stdout may be a pipe (a supervisor, a script waiting for the token): flush now.
+        fflush(nil)
         let group = ServiceGroup(
             configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
