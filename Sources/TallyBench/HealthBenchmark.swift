@@ -11,9 +11,14 @@ enum HealthBenchmark {
     }
 
     static func measure(port: Int, line: String, total: Int, window: Int) async throws -> Report {
+        try await measure(port: port, lines: [line], total: total, window: window).report
+    }
+
+    /// Opens a connection, sends `total` requests cycling through `lines`, and times them.
+    static func measure(port: Int, lines: [String], total: Int, window: Int) async throws -> (report: Report, sample: [String]) {
         let group = MultiThreadedEventLoopGroup.singleton
         let eventLoop = group.next()
-        let load = PipelinedLoad(requestLine: line, total: total, window: window, eventLoop: eventLoop)
+        let load = PipelinedLoad(requestLines: lines, total: total, window: window, eventLoop: eventLoop)
         let start = ContinuousClock.now
         let channel = try await ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -24,7 +29,7 @@ enum HealthBenchmark {
         try await load.done.futureResult.get()
         let elapsed = ContinuousClock.now - start
         try await channel.close()
-        return Report(count: total, elapsed: elapsed, latenciesNanoseconds: load.latenciesNanoseconds)
+        return (Report(count: total, elapsed: elapsed, latenciesNanoseconds: load.latenciesNanoseconds), load.sampleAnswers)
     }
 }
 

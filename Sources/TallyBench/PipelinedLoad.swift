@@ -3,23 +3,26 @@ import NIOCore
 import NIOPosix
 import Foundation
 
-/// Sends the same request line over one TCP connection with a window of requests in flight
-/// and counts answer lines, recording each round trip's latency.
+/// Sends request lines over one TCP connection with a window of requests in flight and counts
+/// answer lines, recording each round trip's latency. Answers come back in request order.
 final class PipelinedLoad: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let request: ByteBuffer
+    private let requests: [ByteBuffer]
     private let total: Int
     private let window: Int
     private var sent = 0
     private var received = 0
     private var sentAt: [UInt64] = []
     private(set) var latenciesNanoseconds: [UInt64] = []
+    /// The first answer bytes, to show an error if the server refused the requests.
+    private(set) var sampleAnswers: [String] = []
     let done: EventLoopPromise<Void>
 
-    init(requestLine: String, total: Int, window: Int, eventLoop: any EventLoop) {
-        request = ByteBuffer(string: requestLine + "\n")
+    /// Sends `total` requests, cycling through `requestLines`.
+    init(requestLines: [String], total: Int, window: Int, eventLoop: any EventLoop) {
+        requests = requestLines.map { ByteBuffer(string: $0 + "\n") }
         self.total = total
         self.window = window
         sentAt.reserveCapacity(total)
@@ -34,6 +37,7 @@ final class PipelinedLoad: ChannelInboundHandler, @unchecked Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         let now = DispatchTimeNanos.now()
+        if sampleAnswers.count < 2 { sampleAnswers.append(String(buffer: buffer)) }
         for byte in buffer.readableBytesView where byte == UInt8(ascii: "\n") {
             latenciesNanoseconds.append(now - sentAt[received])
             received += 1
@@ -54,7 +58,7 @@ final class PipelinedLoad: ChannelInboundHandler, @unchecked Sendable {
         var wrote = false
         while sent < total && sent - received < window {
             sentAt.append(DispatchTimeNanos.now())
-            context.write(wrapOutboundOut(request), promise: nil)
+            context.write(wrapOutboundOut(requests[sent % requests.count]), promise: nil)
             sent += 1
             wrote = true
         }

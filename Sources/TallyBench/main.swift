@@ -2,9 +2,15 @@ import Foundation
 
 // tally-bench: prints benchmark figures. Run it through scripts/bench (release build).
 // Figures are printed, never asserted: performance is measured here, not in tests.
+//
+//   tally-bench [health|ingest|query|all] [--events N]
 
-let arguments = CommandLine.arguments.dropFirst()
-let which = arguments.first ?? "all"
+let arguments = Array(CommandLine.arguments.dropFirst())
+let which = arguments.first.flatMap { $0.hasPrefix("--") ? nil : $0 } ?? "all"
+func option(_ name: String, default value: Int, in arguments: [String] = arguments) -> Int {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let number = Int(arguments[index + 1]) else { return value }
+    return number
+}
 let executableFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
 let tallyBinary = executableFolder + "/tally"
 
@@ -17,6 +23,9 @@ let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
 print("tally-bench on \(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)); server: \(tallyBinary)")
 
 do {
+    if which == "profile" {
+        try StageProfile.run(events: option("--events", default: 100_000))
+    }
     if which == "health" || which == "all" {
         header("health.check round trips over one pipelined TCP connection (server in its own process)")
         let server = try ServerProcess(tallyBinary: tallyBinary)
@@ -25,6 +34,32 @@ do {
             let report = try await HealthBenchmark.run(server: server, total: window == 1 ? 20_000 : 200_000, window: window)
             print(String(format: "window %3d: %9.0f calls/s   p50 %7.1f µs   p99 %7.1f µs", window, report.perSecond, report.percentile(0.5), report.percentile(0.99)))
         }
+        print("server peak RSS: \(server.peakResidentKiB / 1024) MiB")
+    }
+    if which == "ingest" || which == "all" {
+        let events = option("--events", default: 200_000)
+        header("ingest.events, batches of 1,000, one pipelined TCP connection (window 4), \(events) events")
+        let server = try ServerProcess(tallyBinary: tallyBinary)
+        defer { server.stop() }
+        let result = try await IngestBenchmark.run(server: server, batches: events / 1_000, batchSize: 1_000, window: 4)
+        let perSecond = Double(result.events) / (Double(result.server.elapsed.components.seconds) + Double(result.server.elapsed.components.attoseconds) / 1e18)
+        print(String(format: "server: %9.0f events/s   ack latency per batch p50 %7.2f ms   p99 %7.2f ms   peak RSS %d MiB",
+                     perSecond, result.server.percentile(0.5) / 1000, result.server.percentile(0.99) / 1000, result.peakResidentMiB))
+        print(String(format: "floor (jansson parse + one INSERT per event into SQLite, one process): %9.0f events/s", result.floorEventsPerSecond))
+        print(String(format: "server / floor: %.2f", perSecond / result.floorEventsPerSecond))
+        if let sample = result.sample.first, sample.contains("\"error\"") { print("first answer: \(sample.prefix(300))") }
+    }
+    if which == "query" || which == "all" {
+        let events = option("--events", default: which == "all" ? 1_000_000 : 10_000_000)
+        header("spend.query: one client's month by day and model, over \(events) stored events")
+        let server = try ServerProcess(tallyBinary: tallyBinary)
+        defer { server.stop() }
+        let seeding = try await QueryBenchmark.seed(server: server, events: events)
+        print(String(format: "seeded %d events at %.0f events/s", seeding.count,
+                     Double(seeding.count) / (Double(seeding.elapsed.components.seconds) + Double(seeding.elapsed.components.attoseconds) / 1e18)))
+        let (latencies, sample) = try await QueryBenchmark.measure(server: server, runs: 30)
+        print(String(format: "spend.query round trip over TCP: p50 %.2f ms   max %.2f ms", latencies[latencies.count / 2] / 1000, latencies.last! / 1000)
+              + "   (\(sample["rows"]?.arrayValue?.count ?? 0) rows over \(sample["total"]?["events"]?.int64Value ?? 0) of the client's events)")
         print("server peak RSS: \(server.peakResidentKiB / 1024) MiB")
     }
 } catch {

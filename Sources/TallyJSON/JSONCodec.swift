@@ -1,4 +1,7 @@
 import CJansson
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Why a JSON text could not be read.
 public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -103,12 +106,10 @@ public enum JSONCodec {
     public static func serialize(_ value: JSONValue) -> [UInt8] {
         let node = makeNode(value)
         defer { tally_json_decref(node) }
-        let size = json_dumpb(node, nil, 0, tally_json_flags_compact_sorted())
-        var output = [UInt8](repeating: 0, count: size)
-        output.withUnsafeMutableBytes { buffer in
-            _ = json_dumpb(node, buffer.baseAddress?.assumingMemoryBound(to: CChar.self), size, tally_json_flags_compact_sorted())
-        }
-        return output
+        // One pass: jansson writes into its own buffer, which is copied once.
+        guard let text = json_dumps(node, tally_json_flags_compact_sorted()) else { return Array("null".utf8) }
+        defer { free(text) }
+        return Array(UnsafeRawBufferPointer(start: text, count: strlen(text)))
     }
 
     /// Serializes a value into a `String`.

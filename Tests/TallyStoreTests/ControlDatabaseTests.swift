@@ -70,7 +70,7 @@ import TallyCore
         do {
             try connection.statement("INSERT INTO t VALUES (?)").execute(["a"])
             Issue.record("duplicate accepted")
-        } catch let error as SQLiteError {
+        } catch {
             #expect(SQLiteResultCode.constraint ~= error.code)
             #expect(error.code != .constraint, "the extended code is kept")
         }

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Prometheus
 import TallyRPC
 
@@ -25,11 +26,23 @@ public final class ServerMetrics: Sendable, DispatchObserver {
     private static var deliveries: MetricNameDescriptor { name("alert_deliveries", "total", "Alert deliveries.") }
     private static var refusedFrames: MetricNameDescriptor { name("frames_refused", "total", "TCP frames refused before parsing.") }
 
+    /// Handles per (method, outcome), so the hot path is one dictionary lookup, not a registry search.
+    private let callMetrics = NIOLockedValueBox<[String: (Counter, DurationHistogram)]>([:])
+
     public init() {}
 
     public func callFinished(method: String, outcome: String, duration: Duration) {
-        registry.makeCounter(descriptor: Self.requests, labels: [("method", method), ("outcome", outcome)]).increment()
-        registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: [("method", method)], buckets: latencyBuckets).record(duration)
+        let key = method + "\u{0}" + outcome
+        let handles = callMetrics.withLockedValue { cache in
+            if let found = cache[key] { return found }
+            let made = (
+                registry.makeCounter(descriptor: Self.requests, labels: [("method", method), ("outcome", outcome)]),
+                registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: [("method", method)], buckets: latencyBuckets))
+            cache[key] = made
+            return made
+        }
+        handles.0.increment()
+        handles.1.record(duration)
     }
 
     /// Open client connections by transport.

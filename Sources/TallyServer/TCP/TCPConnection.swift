@@ -15,46 +15,30 @@ struct TCPConnection {
     let dispatcher: Dispatcher
     let server: ServerContext
 
-    /// What the single writer task sends, in order.
-    private enum Outgoing: Sendable {
-        /// An answer in request order (`nil`: a notification, nothing to write); frees an in-flight slot.
-        case reply([UInt8]?)
-        /// A server-initiated message (an alert notification); takes no slot.
-        case push(ByteBuffer)
-    }
-
     func run() async {
         server.metrics.connectionOpened(.tcp)
         defer { server.metrics.connectionClosed(.tcp) }
         let limiter = InFlightLimiter(limit: server.configuration.maximumInFlightPerConnection)
-        let (outgoing, sink) = AsyncStream<Outgoing>.makeStream()
-        let sequencer = ReplySequencer { reply in sink.yield(.reply(reply)) }
-        let session = Session { notification in
-            sink.yield(.push(Self.line(notification.jsonValue)))
-        }
+        let queue = OutboundQueue()
+        let sequencer = ReplySequencer { reply in queue.reply(reply) }
+        let session = Session { notification in queue.push(Self.line(notification.jsonValue)) }
         do {
             try await channel.executeThenClose { inbound, outbound in
                 try await withThrowingDiscardingTaskGroup { group in
                     group.addTask {
-                        for await item in outgoing {
-                            switch item {
-                            case .reply(let bytes?):
-                                try? await outbound.write(ByteBuffer(bytes: bytes + [UInt8(ascii: "\n")]))
-                                limiter.release()
-                            case .reply(nil):
-                                limiter.release()
-                            case .push(let buffer):
-                                try? await outbound.write(buffer)
-                            }
+                        // The single writer: every answer ready at once goes out in one write.
+                        while let batch = await queue.next() {
+                            if batch.bytes.readableBytes > 0 { try? await outbound.write(batch.bytes) }
+                            for _ in 0..<batch.freedSlots { limiter.release() }
                         }
                     }
                     try await readLoop(inbound, group: &group, limiter: limiter, sequencer: sequencer, session: session)
                     await limiter.drain()
-                    sink.finish()
+                    queue.finish()
                 }
             }
         } catch {
-            sink.finish()
+            queue.finish()
             server.logger.debug("tcp connection ended", metadata: ["error": "\(error)"])
         }
     }

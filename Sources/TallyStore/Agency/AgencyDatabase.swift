@@ -9,6 +9,18 @@ public final class AgencyDatabase {
     let connection: SQLiteConnection
     /// Rollup deltas of the transaction in progress.
     var rollups = RollupAccumulator()
+    /// Workflow names already stored, so a repeated name costs no write.
+    var workflowNames: [String: String] = [:]
+    /// Statements of the hot path, kept by reference (not looked up by their SQL text per event).
+    var insertEvent: SQLiteStatement?
+
+    /// The statement at `slot`, prepared on first use.
+    func cachedStatement(_ slot: ReferenceWritableKeyPath<AgencyDatabase, SQLiteStatement?>, _ sql: String) throws -> SQLiteStatement {
+        if let statement = self[keyPath: slot] { return statement }
+        let statement = try connection.statement(sql)
+        self[keyPath: slot] = statement
+        return statement
+    }
 
     /// The schema steps, oldest first. Append, never edit: files in the field are at any of them.
     static let migrator = SchemaMigrator([

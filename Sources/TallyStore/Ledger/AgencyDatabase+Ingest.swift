@@ -25,7 +25,7 @@ extension AgencyDatabase {
     private func insert(_ entry: LedgerEntry, costPico: Int64?) throws -> WriteOutcome {
         let event = entry.event
         let usage = event.usage
-        let insert = try connection.statement("""
+        let insert = try cachedStatement(\.insertEvent, """
             INSERT INTO events (source, event_id, ts_us, received_us, provider, model, resolved_model, client,
                 attribution_reason, rule_version, attribution_error, workflow, workflow_name, instance, execution_id,
                 api_key, api_key_fingerprinted, status, service_tier, input_tokens, cache_read_tokens,
@@ -59,15 +59,15 @@ extension AgencyDatabase {
         sums.errors = event.status == .error ? 1 : 0
         sums.unpriced = costPico == nil ? 1 : 0
         sums.costPico = costPico ?? 0
-        sums.tokens = [usage.inputTokens, usage.cacheReadTokens, usage.cacheWrite5mTokens, usage.cacheWrite1hTokens,
-                       usage.outputTokens, usage.reasoningTokens, usage.requests, usage.webSearchCalls]
+        sums.tokens = usage
         rollups.add(RollupKey(
             client: entry.client ?? "", hourMicroseconds: RollupKey.hour(of: event.timestamp.microsecondsSinceEpoch),
             provider: event.provider, model: event.model, workflow: event.workflowKey ?? "", instance: event.instance ?? "",
             apiKey: event.apiKey ?? "", status: event.status.rawValue, source: event.source), sums)
-        if let workflowID = event.workflowID, let name = event.workflowName {
-            try connection.statement("INSERT INTO workflow_names (workflow, name) VALUES (?, ?) ON CONFLICT (workflow) DO UPDATE SET name = excluded.name WHERE name != excluded.name")
+        if let workflowID = event.workflowID, let name = event.workflowName, workflowNames[workflowID] != name {
+            try connection.statement("INSERT INTO workflow_names (workflow, name) VALUES (?, ?) ON CONFLICT (workflow) DO UPDATE SET name = excluded.name")
                 .execute([workflowID, name])
+            workflowNames[workflowID] = name
         }
         return .accepted(StoredEventSummary(
             sequence: sequence, client: entry.client, cost: entry.cost, costBasis: entry.costBasis,

@@ -1,3 +1,5 @@
+import TallyCore
+
 /// One rollup row's identity: an hour and a combination of the ledger's dimensions.
 struct RollupKey: Hashable {
     var client: String
@@ -25,14 +27,20 @@ struct RollupSums {
     var errors: Int64 = 0
     var unpriced: Int64 = 0
     var costPico: Int64 = 0
-    var tokens: [Int64] = Array(repeating: 0, count: LedgerSchema.tokenColumns.count)
+    /// In the order of ``LedgerSchema/tokenColumns``.
+    var tokens = TokenUsage(requests: 0)
 
     mutating func add(_ other: RollupSums) {
         events += other.events
         errors += other.errors
         unpriced += other.unpriced
         costPico += other.costPico
-        for index in tokens.indices { tokens[index] += other.tokens[index] }
+        tokens = tokens + other.tokens
+    }
+
+    var tokenValues: [any SQLiteBindable] {
+        [tokens.inputTokens, tokens.cacheReadTokens, tokens.cacheWrite5mTokens, tokens.cacheWrite1hTokens,
+         tokens.outputTokens, tokens.reasoningTokens, tokens.requests, tokens.webSearchCalls]
     }
 }
 
@@ -65,7 +73,7 @@ struct RollupAccumulator {
                 key.client, key.hourMicroseconds, key.provider, key.model, key.workflow, key.instance, key.apiKey,
                 key.status, key.source, sums.events, sums.errors, sums.unpriced, sums.costPico,
             ]
-            values.append(contentsOf: sums.tokens.map { $0 as any SQLiteBindable })
+            values.append(contentsOf: sums.tokenValues)
             try statement.execute(values)
         }
         pending.removeAll(keepingCapacity: true)

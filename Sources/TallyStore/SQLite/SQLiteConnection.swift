@@ -31,6 +31,10 @@ public final class SQLiteConnection {
             // NORMAL in WAL mode is durable against process crashes (the test kills with SIGKILL);
             // FULL would also survive power loss at the price of one fsync per commit.
             try execute("PRAGMA synchronous = NORMAL")
+            // A larger cache and rarer checkpoints: ingest appends, and each checkpoint fsyncs.
+            try execute("PRAGMA cache_size = -65536")
+            try execute("PRAGMA wal_autocheckpoint = 16384")
+            try execute("PRAGMA temp_store = MEMORY")
         }
         try execute("PRAGMA foreign_keys = ON")
     }

@@ -1,0 +1,59 @@
+import Foundation
+
+/// A real `tally serve` process (the binary this package built), for tests that kill it.
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    let rpcPort: Int
+    private let output = Pipe()
+
+    /// The `tally` executable next to the test bundle (`.build/debug/tally`).
+    static var binary: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/tally").path
+    }
+
+    /// Starts the server on free ports; returns once it listens, with the first-start token if printed.
+    static func start(dataDirectory: String) async throws -> (ServerProcess, token: String?) {
+        let server = ServerProcess(rpcPort: freePort())
+        server.process.executableURL = URL(fileURLWithPath: binary)
+        server.process.arguments = ["serve", "--data", dataDirectory, "--rpc", "127.0.0.1:\(server.rpcPort)",
+                                    "--http", "127.0.0.1:\(freePort())", "--log-level", "error"]
+        server.process.standardOutput = server.output
+        try server.process.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(30)
+        while !text.contains("JSON-RPC on tcp://") {
+            guard Date() < deadline else { throw CocoaError(.fileReadUnknown) }
+            let chunk = server.output.fileHandleForReading.availableData
+            if chunk.isEmpty { try await Task.sleep(for: .milliseconds(20)); continue }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        let token = text.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("tly_") }.map(String.init)
+        return (server, token)
+    }
+
+    private init(rpcPort: Int) { self.rpcPort = rpcPort }
+
+    /// SIGKILL: no shutdown, no flush: what a power cut or the OOM killer does to the process.
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func stop() {
+        process.interrupt()
+        process.waitUntilExit()
+    }
+
+    static func freePort() -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
