@@ -1,1 +1,138 @@
+#ifndef TALLY_LUA_H
+#define TALLY_LUA_H
 
+// The C side of Tally's Lua rules engine.
+//
+// Two rules hold this layer together:
+//
+// 1. A Lua error unwinds with longjmp, which must never cross a Swift frame. So every
+//    operation that can raise (argument checks, metamethods, loading, calling) runs in C
+//    under lua_pcall, and Swift only ever calls the functions declared here.
+//
+// 2. Swift still pushes event values itself (lua_pushlstring, lua_createtable, lua_rawset
+//    on tables it has just created). Those can raise only a memory error, and the limited
+//    allocator never refuses memory while the host (not a script) is running: the memory
+//    cap is enforced only inside tally_vm_call and tally_vm_load. A refusal by the C
+//    library itself (true out-of-memory) ends in Lua's panic handler, which aborts the
+//    process, the same outcome as Swift's own allocation failure. See tally_vm_call.
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+
+// MARK: - Lua's function-like macros, as functions Swift can import
+
+static inline int tally_lua_registryindex(void) { return LUA_REGISTRYINDEX; }
+static inline int tally_lua_upvalueindex(int index) { return lua_upvalueindex(index); }
+static inline void tally_lua_pop(lua_State *L, int count) { lua_pop(L, count); }
+static inline void tally_lua_newtable(lua_State *L) { lua_newtable(L); }
+static inline int tally_lua_pcall(lua_State *L, int nargs, int nresults, int msgh) {
+    return lua_pcall(L, nargs, nresults, msgh);
+}
+static inline void tally_lua_pushcfunction(lua_State *L, lua_CFunction function) { lua_pushcfunction(L, function); }
+static inline int tally_lua_isnoneornil(lua_State *L, int index) { return lua_isnoneornil(L, index); }
+static inline lua_Integer tally_lua_tointeger(lua_State *L, int index, int *isnum) { return lua_tointegerx(L, index, isnum); }
+static inline lua_Number tally_lua_tonumber(lua_State *L, int index, int *isnum) { return lua_tonumberx(L, index, isnum); }
+static inline int tally_lua_getref(lua_State *L, int ref) { return lua_rawgeti(L, LUA_REGISTRYINDEX, ref); }
+
+/// The bytes of the string at `index`, or NULL when the value is not a string.
+/// Unlike lua_tolstring it never converts a number in place (which would allocate, and
+/// would confuse lua_next when used on a key).
+static inline const char *tally_lua_string(lua_State *L, int index, size_t *length) {
+    if (lua_type(L, index) != LUA_TSTRING) { *length = 0; return NULL; }
+    return lua_tolstring(L, index, length);
+}
+
+// MARK: - The sandboxed VM
+
+/// One Lua state with Tally's sandbox, allocator, deadline and log buffer.
+/// Not thread-safe: one thread at a time (the Swift owner is confined to one serial executor).
+typedef struct tally_vm tally_vm;
+
+/// How a protected call ended.
+typedef enum {
+    TALLY_CALL_OK = 0,
+    /// A runtime error (also a bad argument, `error(...)`, a stack overflow).
+    TALLY_CALL_RUNTIME = 1,
+    /// The deadline passed and the watchdog stopped the script.
+    TALLY_CALL_TIMEOUT = 2,
+    /// The memory cap refused an allocation.
+    TALLY_CALL_MEMORY = 3,
+    /// The source did not compile (load only).
+    TALLY_CALL_SYNTAX = 4,
+    /// The message handler itself failed ("error in error handling").
+    TALLY_CALL_HANDLER = 5,
+} tally_call_status;
+
+/// Creates a state with the sandbox installed and a memory cap of `memory_limit` bytes
+/// (0 means no cap). Returns NULL if the state or the sandbox could not be built.
+tally_vm *tally_vm_new(size_t memory_limit);
+
+/// Closes the state and unregisters it from the watchdog.
+void tally_vm_free(tally_vm *vm);
+
+/// The state, for pushing values and reading results (raw operations only; see the top of this file).
+lua_State *tally_vm_state(tally_vm *vm);
+
+/// Bytes currently allocated by the state.
+size_t tally_vm_memory_in_use(const tally_vm *vm);
+/// The most bytes the state has held at once.
+size_t tally_vm_memory_peak(const tally_vm *vm);
+
+/// Compiles `source` as a text chunk (bytecode is refused) named `chunkname` (e.g. "@attribution.lua"),
+/// gives it the sandbox's read-only globals, and runs it under the deadline and memory cap.
+/// On TALLY_CALL_OK the chunk's first result is on the stack; otherwise the error message is.
+int tally_vm_load(tally_vm *vm, const char *source, size_t length, const char *chunkname, uint64_t deadline_ns);
+
+/// Calls the function placed below its `nargs` arguments with a message handler, the deadline
+/// (`deadline_ns` from now, armed by the watchdog only when it passes) and the memory cap.
+/// On TALLY_CALL_OK `nresults` results are on the stack; otherwise one error message (a string)
+/// is, and tally_vm_error_source/line/traceback describe where it happened.
+int tally_vm_call(tally_vm *vm, int nargs, int nresults, uint64_t deadline_ns);
+
+/// The chunk name (e.g. "attribution.lua") of the innermost Lua frame of the last error, or "".
+const char *tally_vm_error_source(const tally_vm *vm);
+/// The line of the innermost Lua frame of the last error, or 0.
+int tally_vm_error_line(const tally_vm *vm);
+/// Pushes the traceback of the last error (a string), or nil when none was captured.
+void tally_vm_push_traceback(tally_vm *vm);
+
+/// Full garbage collection (used after a memory error). Cannot run script code: `__gc` is refused.
+void tally_vm_collect_garbage(tally_vm *vm);
+
+/// Pops a plain table (built by the host from a JSON lookup file), freezes it deeply (read-only
+/// proxies all the way down) and makes it readable by scripts as `tally.lookup(name, key)` and
+/// `tally.table(name)`. Returns TALLY_CALL_OK or the status of the failure (message on the stack).
+int tally_vm_add_lookup(tally_vm *vm, const char *name);
+
+/// Line of the function at `index` where it is defined (0 when not a Lua function).
+int tally_vm_function_line(tally_vm *vm, int index);
+
+// MARK: - Script log lines (tally.log and print), bounded per call
+
+typedef enum {
+    TALLY_LOG_DEBUG = 0,
+    TALLY_LOG_INFO = 1,
+    TALLY_LOG_WARNING = 2,
+    TALLY_LOG_ERROR = 3,
+} tally_log_level;
+
+/// Most lines kept per call; later lines are counted in tally_vm_log_dropped.
+void tally_vm_set_log_limit(tally_vm *vm, int lines);
+/// Lines logged during the last call (cleared when a call starts).
+int tally_vm_log_count(const tally_vm *vm);
+int tally_vm_log_level(const tally_vm *vm, int index);
+const char *tally_vm_log_message(const tally_vm *vm, int index, size_t *length);
+int tally_vm_log_dropped(const tally_vm *vm);
+
+// MARK: - Sandbox constants for tests and documentation
+
+/// The longest log line kept, in bytes (longer lines are cut).
+#define TALLY_LOG_LINE_MAX 1024
+/// The most log lines a call can keep, whatever the configured limit.
+#define TALLY_LOG_LINES_MAX 64
+
+#endif

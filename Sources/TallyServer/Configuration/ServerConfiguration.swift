@@ -1,3 +1,5 @@
+import TallyRules
+
 /// A host and port to listen on, parsed from `HOST:PORT` (`127.0.0.1:7411`, `[::1]:7411`).
 public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     public var host: String
@@ -41,6 +43,8 @@ public struct ServerConfiguration: Sendable {
     public var readTimeout: Duration = .seconds(30)
     /// How long a graceful shutdown waits for in-flight requests before closing anyway.
     public var shutdownGracePeriod: Duration = .seconds(10)
+    /// Limits on each Lua rule call (deadline, memory per agency).
+    public var ruleLimits: RuleLimits = .default
     /// On a first start (empty data folder), create agency `demo` and print an admin token.
     public var bootstrapDemoAgency: Bool = true
 

@@ -13,7 +13,6 @@ actor AgencyPipeline {
     let agency: AgencyID
     private let loop: any EventLoop
     private let database: AgencyDatabase
-    private var attributor: any Attributor
     private(set) var priceBook: PriceBook
     private let logger: Logger
     private let metrics: ServerMetrics
@@ -23,7 +22,7 @@ actor AgencyPipeline {
     private var flushScheduled = false
 
     private struct PendingBatch {
-        let events: [UsageEvent]
+        let events: [(UsageEvent, AttributionDecision)]
         let receivedAt: Timestamp
         let continuation: CheckedContinuation<[IngestResult], any Error>
     }
@@ -34,7 +33,6 @@ actor AgencyPipeline {
         self.agency = agency
         self.loop = loop
         self.database = try AgencyDatabase(agency: agency, directory: directory)
-        self.attributor = BuiltInAttributor()
         self.priceBook = PriceBook(shipped: shipped, overrides: try Self.loadOverrides(database))
         self.logger = logger
         self.metrics = metrics
@@ -42,9 +40,9 @@ actor AgencyPipeline {
 
     // MARK: Ingest
 
-    /// Stores validated events; answers once they are committed. Concurrent calls are grouped
-    /// into one transaction (group commit).
-    func ingest(_ events: [UsageEvent], receivedAt: Timestamp) async throws -> [IngestResult] {
+    /// Stores validated, attributed events; answers once they are committed. Concurrent calls
+    /// are grouped into one transaction (group commit).
+    func ingest(_ events: [(UsageEvent, AttributionDecision)], receivedAt: Timestamp) async throws -> [IngestResult] {
         guard !events.isEmpty else { return [] }
         return try await withCheckedThrowingContinuation { continuation in
             pending.append(PendingBatch(events: events, receivedAt: receivedAt, continuation: continuation))
@@ -62,7 +60,7 @@ actor AgencyPipeline {
         flushScheduled = false
         do {
             let results = try database.transaction {
-                batches.map { batch in batch.events.map { write($0, receivedAt: batch.receivedAt) } }
+                batches.map { batch in batch.events.map { write($0.0, decision: $0.1, receivedAt: batch.receivedAt) } }
             }
             for (batch, result) in zip(batches, results) { batch.continuation.resume(returning: result) }
         } catch {
@@ -71,9 +69,7 @@ actor AgencyPipeline {
         }
     }
 
-    private func write(_ event: UsageEvent, receivedAt: Timestamp) -> IngestResult {
-        let decision = attributor.attribute(event)
-        if let error = decision.error { metrics.ruleError(agency: agency.rawValue, kind: error) }
+    private func write(_ event: UsageEvent, decision: AttributionDecision, receivedAt: Timestamp) -> IngestResult {
         let entry = LedgerEntry.priced(event, receivedAt: receivedAt, decision: decision, book: priceBook)
         do {
             switch try database.write(entry) {

@@ -1,20 +1,56 @@
 import Logging
 import TallyCore
+import TallyRules
 import TallyStore
 
-/// Opens each agency's pipeline on first use and keeps it; agencies spread over the store threads.
+/// Opens each agency's pipeline and rules on first use and keeps them; agencies spread over the
+/// store threads. Each agency's rule folder is polled once a second and reloaded on change.
 actor AgencyRegistry {
     private let directory: DataDirectory
+    private let rulesDirectory: String
+    private let ruleLimits: RuleLimits
     private let executor: StoreExecutor
     private let logger: Logger
     private let metrics: ServerMetrics
     private var pipelines: [AgencyID: AgencyPipeline] = [:]
+    private var rules: [AgencyID: AgencyRules] = [:]
+    private var watchers: [Task<Void, Never>] = []
 
-    init(directory: DataDirectory, executor: StoreExecutor, logger: Logger, metrics: ServerMetrics) {
+    init(directory: DataDirectory, rulesDirectory: String, ruleLimits: RuleLimits, executor: StoreExecutor, logger: Logger, metrics: ServerMetrics) {
         self.directory = directory
+        self.rulesDirectory = rulesDirectory
+        self.ruleLimits = ruleLimits
         self.executor = executor
         self.logger = logger
         self.metrics = metrics
+    }
+
+    /// The agency's rules: `RULES/<agency>/`, or `RULES/default/` while the agency has no folder.
+    func rules(for agency: AgencyID) -> AgencyRules {
+        if let existing = rules[agency] { return existing }
+        let agencyRules = AgencyRules(
+            agency: agency.rawValue, directory: rulesDirectory + "/" + agency.rawValue,
+            fallbackDirectory: rulesDirectory + "/default", limits: ruleLimits, logger: logger)
+        rules[agency] = agencyRules
+        let logger = self.logger
+        watchers.append(Task {
+            // Polling (at most once a second) works on every filesystem, including bind mounts
+            // and network shares where inotify does not fire.
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                if Task.isCancelled { return }
+                let outcome = await agencyRules.reload()
+                if case .unchanged = outcome { continue }
+                logger.info("rules folder changed", metadata: ["agency": "\(agency)", "outcome": "\(outcome.jsonValue.jsonText)"])
+            }
+        })
+        return agencyRules
+    }
+
+    /// Stops the folder watchers.
+    func shutdown() {
+        for watcher in watchers { watcher.cancel() }
+        watchers.removeAll()
     }
 
     func pipeline(for agency: AgencyID) throws -> AgencyPipeline {

@@ -74,7 +74,9 @@ public actor TallyServer: Service {
             configuration: configuration, control: control,
             authenticator: Authenticator(control: control, logger: logger),
             metrics: metrics, logger: logger,
-            agencies: AgencyRegistry(directory: directory, executor: storeExecutor, logger: logger, metrics: metrics),
+            agencies: AgencyRegistry(
+                directory: directory, rulesDirectory: configuration.rulesDirectory, ruleLimits: configuration.ruleLimits,
+                executor: storeExecutor, logger: logger, metrics: metrics),
             serving: NIOLockedValueBox(true), startedAt: .now)
         self.connections = ConnectionRegistry(metrics: metrics)
         self.httpInFlight = InFlightLimiter(limit: 1 << 20)
@@ -186,6 +188,7 @@ public actor TallyServer: Service {
     }
 
     private func releaseResources() async {
+        await context.agencies.shutdown()
         try? await eventLoops.shutdownGracefully()
         try? await storeExecutor.shutdown()
     }

@@ -32,10 +32,11 @@ enum IngestMethods {
                         results[index] = .rejected(field: "events[\(index)].\(error.field)", reason: error.reason)
                     }
                 }
+                let decisions = await RuleAttribution.decide(valid, rules: await server.agencies.rules(for: principal.agency), metrics: server.metrics)
                 let pipeline = try await server.agencies.pipeline(for: principal.agency)
                 let stored: [IngestResult]
                 do {
-                    stored = try await pipeline.ingest(valid, receivedAt: receivedAt)
+                    stored = try await pipeline.ingest(Array(zip(valid, decisions)), receivedAt: receivedAt)
                 } catch {
                     throw RPCError.unavailable("the events could not be committed; nothing of this call was stored, so retry it as is")
                 }

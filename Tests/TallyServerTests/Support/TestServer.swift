@@ -6,18 +6,25 @@ import TallyStore
 
 /// A real Tally server on loopback ports chosen by the OS, over a fresh data folder.
 final class TestServer: Sendable {
+    /// The repository's `rules/` folder (shipped default and demo rule sets).
+    static var shippedRules: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("rules").path
+    }
+
     let server: TallyServer
     let addresses: TallyServer.BoundAddresses
     let dataDirectory: String
     /// An admin token of agency `demo`, created like a first start does.
     let adminToken: String
 
-    static func start(_ configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
+    static func start(rulesDirectory: String = shippedRules, _ configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-test-\(UUID().uuidString)").path
         var configuration = ServerConfiguration()
         configuration.dataDirectory = folder
         configuration.rpcAddress = ListenAddress(host: "127.0.0.1", port: 0)
         configuration.httpAddress = ListenAddress(host: "127.0.0.1", port: 0)
+        configuration.rulesDirectory = rulesDirectory
         configure(&configuration)
         let first = try FirstStart.prepare(dataDirectory: folder)!
         var logger = Logger(label: "tally-test")

@@ -1,1 +1,0 @@
-#include "tally_lua.h"

@@ -1,0 +1,153 @@
+// What a rule script can reach: base functions without the loaders and the collector, plus
+// string (without dump), table, math (without random: rules must be deterministic so that a
+// replay over history gives the same answer), utf8 and tally. No io, os, package, debug or
+// coroutine. Every library table and the globals themselves are read-only proxies, the string
+// metatable is locked, and `__gc` is refused (a finalizer could run script code from inside
+// the collector, outside any deadline, even from lua_close).
+
+#include "tally_internal.h"
+
+#include <string.h>
+
+// setmetatable, but refusing `__gc`. Lua marks an object for finalization only if its
+// metatable has `__gc` when it is set, so checking here is enough.
+static int sandbox_setmetatable(lua_State *L) {
+    int type = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argexpected(L, type == LUA_TNIL || type == LUA_TTABLE, 2, "nil or table");
+    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) return luaL_error(L, "cannot change a protected metatable");
+    if (type == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL) return luaL_error(L, "__gc metamethods are not available in rules");
+        lua_pop(L, 1);
+    }
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
+// rawset, but not on read-only proxies (it would bypass __newindex and shadow their fields).
+static int sandbox_rawset(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checkany(L, 2);
+    luaL_checkany(L, 3);
+    if (tally_readonly_is_proxy(L, 1)) return luaL_error(L, "attempt to modify a read-only table with rawset");
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+// The message handler wrapped by sandbox_xpcall. Lua runs a message handler with hooks
+// disabled when the error was raised by a hook, so after the deadline has fired the script's
+// handler would run beyond the watchdog's reach: skip it and pass the error on unchanged.
+static int sandbox_xpcall_handler(lua_State *L) {
+    if (tally_watchdog_expired(L)) return 1;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+// xpcall(f, handler, ...), with the handler wrapped as above.
+static int sandbox_xpcall(lua_State *L) {
+    int count = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    tally_check_c_stack(L);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, sandbox_xpcall_handler, 1);
+    lua_replace(L, 2);      // f, wrapped handler, args...
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_replace(L, 1);
+    lua_replace(L, 2);      // wrapped handler, f, args...
+    int status = lua_pcall(L, count - 2, LUA_MULTRET, 1);
+    lua_pushboolean(L, status == LUA_OK);
+    lua_replace(L, 1);   // true/false, results or error object
+    return lua_gettop(L);
+}
+
+// print goes to the rule log (info), never to the server's stdout.
+static int sandbox_print(lua_State *L) {
+    int count = lua_gettop(L);
+    luaL_Buffer buffer;
+    luaL_buffinit(L, &buffer);
+    for (int index = 1; index <= count; index++) {
+        if (index > 1) luaL_addchar(&buffer, '\t');
+        luaL_tolstring(L, index, NULL);
+        luaL_addvalue(&buffer);
+    }
+    luaL_pushresult(&buffer);
+    size_t length;
+    const char *line = lua_tolstring(L, -1, &length);
+    tally_log_append(tally_vm_of(L), TALLY_LOG_INFO, line, length);
+    return 0;
+}
+
+static void remove_fields(lua_State *L, int table, const char *const *names) {
+    for (; *names != NULL; names++) {
+        lua_pushnil(L);
+        lua_setfield(L, table, *names);
+    }
+}
+
+int tally_sandbox_install(lua_State *L) {
+    luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+    luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+    luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+    luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
+    luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
+    lua_settop(L, 0);
+
+    lua_pushglobaltable(L);  // 1: the real globals, never reachable by scripts
+    static const char *const removed_base[] = {"dofile", "loadfile", "load", "collectgarbage", "warn", "require", NULL};
+    remove_fields(L, 1, removed_base);
+    lua_pushcfunction(L, sandbox_setmetatable);
+    lua_setfield(L, 1, "setmetatable");
+    lua_pushcfunction(L, sandbox_rawset);
+    lua_setfield(L, 1, "rawset");
+    lua_pushcfunction(L, sandbox_xpcall);
+    lua_setfield(L, 1, "xpcall");
+    lua_pushcfunction(L, sandbox_print);
+    lua_setfield(L, 1, "print");
+
+    lua_getfield(L, 1, LUA_STRLIBNAME);  // 2
+    static const char *const removed_string[] = {"dump", NULL};
+    remove_fields(L, 2, removed_string);
+    tally_pattern_install(L, 2);
+    // Strings share one metatable; lock it (getmetatable("") returns "locked"). Its __index
+    // stays the real string table, which scripts therefore cannot reach either.
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_settop(L, 1);
+
+    lua_getfield(L, 1, LUA_MATHLIBNAME);
+    static const char *const removed_math[] = {"random", "randomseed", NULL};
+    remove_fields(L, 2, removed_math);
+    lua_settop(L, 1);
+
+    // Lookup tables, filled later by tally_vm_add_lookup: name -> data and name -> proxy.
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, TALLY_REG_LOOKUPS);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, TALLY_REG_LOOKUPS "_proxies");
+    tally_host_api_open(L);
+    lua_setfield(L, 1, "tally");
+
+    static const char *const libraries[] = {LUA_STRLIBNAME, LUA_TABLIBNAME, LUA_MATHLIBNAME, LUA_UTF8LIBNAME, "tally", NULL};
+    for (const char *const *name = libraries; *name != NULL; name++) {
+        lua_getfield(L, 1, *name);
+        tally_readonly_wrap(L, *name);
+        lua_setfield(L, 1, *name);
+    }
+
+    // The environment every chunk gets: a read-only proxy over the globals, which is also _G.
+    lua_pushvalue(L, 1);
+    tally_readonly_wrap(L, "_G");
+    lua_pushvalue(L, -1);
+    lua_setfield(L, 1, LUA_GNAME);
+    lua_setfield(L, LUA_REGISTRYINDEX, TALLY_REG_ENV);
+    lua_settop(L, 0);
+    return 0;
+}
