@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "TallyClient", dependencies: ["TallyJSON", "TallyRPC", nioCore, nioPosix]),
         .executableTarget(
             name: "tally",
-            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyCore", "TallyJSON", argumentParser, logging, lifecycle]
+            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyCore", "TallyJSON", "TallyRules", argumentParser, logging, lifecycle]
         ),
         .executableTarget(
             name: "tally-bench",

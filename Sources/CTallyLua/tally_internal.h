@@ -7,6 +7,11 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
+
+struct tally_member;
+struct tally_object;
+struct tally_lazy_table;
 
 typedef struct {
     int level;
@@ -31,7 +36,13 @@ struct tally_vm {
     // watchdog thread and the signal handler.
     _Atomic uint64_t word;
     pthread_t owner;
+    /// CPU-time clock of the owning thread (Linux), or -1: the deadline charges CPU time.
+    clockid_t owner_clock;
     uint64_t budget_ns;
+    // Watchdog-private: the word seen at the last tick, and the owner's CPU time when the
+    // current call was first seen running.
+    uint64_t wd_last_word;
+    uint64_t wd_cpu_at_sighting;
 
     // Watchdog registration (guarded by the watchdog's mutex).
     struct tally_vm *wd_next;
@@ -44,6 +55,20 @@ struct tally_vm {
     char error_source[LUA_IDSIZE];
     int error_line;
     int has_traceback;
+
+    // Lazy event tables (tally_event.c): the members registered for the current call.
+    void *event_context;
+    tally_open_fn open;
+    tally_push_array_fn push_array;
+    int lazy_metatable;
+    struct tally_lazy_table *lazy;
+    uint32_t lazy_count, lazy_capacity;
+    char *arena;
+    uint32_t arena_used, arena_capacity;
+    struct tally_member *members;
+    uint32_t member_count, member_capacity;
+    struct tally_object *objects;
+    uint32_t object_count, object_capacity;
 
     // Log lines of the current call.
     int log_limit;
@@ -98,6 +123,10 @@ int tally_readonly_is_proxy(lua_State *L, int index);
 void tally_host_api_open(lua_State *L);
 /// Appends a log line for the current call (bounded).
 void tally_log_append(tally_vm *vm, int level, const char *text, size_t length);
+
+// Lazy event tables (tally_event.c): creates the shared metatable; frees the arena.
+void tally_event_install(lua_State *L);
+void tally_event_free(tally_vm *vm);
 
 // Pattern functions with a deadline check (tally_pattern.c)
 void tally_pattern_install(lua_State *L, int string_table);

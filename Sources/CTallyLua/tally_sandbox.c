@@ -134,6 +134,7 @@ int tally_sandbox_install(lua_State *L) {
     lua_setfield(L, LUA_REGISTRYINDEX, TALLY_REG_LOOKUPS "_proxies");
     tally_host_api_open(L);
     lua_setfield(L, 1, "tally");
+    tally_event_install(L);
 
     static const char *const libraries[] = {LUA_STRLIBNAME, LUA_TABLIBNAME, LUA_MATHLIBNAME, LUA_UTF8LIBNAME, "tally", NULL};
     for (const char *const *name = libraries; *name != NULL; name++) {

@@ -17,7 +17,8 @@ uint64_t tally_now_ns(void) {
 
 // Lua calls this for every allocation of the state, always from the thread running it.
 // The cap applies only while a script runs (vm->enforce), so the host's own pushes never
-// see a refusal (see tally_lua.h). Shrinks and frees never fail.
+// see a refusal, and with the cap lifted a real out-of-memory aborts (see tally_lua.h).
+// Shrinks and frees never fail.
 static void *tally_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     tally_vm *vm = ud;
     if (ptr == NULL) osize = 0;  // osize then encodes the object's type, not a size
@@ -39,7 +40,15 @@ static void *tally_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         return NULL;
     }
     void *block = realloc(ptr, nsize);
-    if (block == NULL) return NULL;
+    if (block == NULL) {
+        // With the cap lifted the host may be pushing from a Swift frame, where a Lua memory
+        // error must not be raised (see tally_lua.h): fail the way Swift does.
+        if (!vm->enforce) {
+            fprintf(stderr, "tally: out of memory in the Lua host (%zu bytes)\n", nsize);
+            abort();
+        }
+        return NULL;
+    }
     vm->used += growth;
     if (vm->used > vm->peak) vm->peak = vm->used;
     return block;
@@ -92,6 +101,7 @@ void tally_vm_free(tally_vm *vm) {
     tally_watchdog_unregister(vm);
     vm->enforce = 0;
     lua_close(vm->L);
+    tally_event_free(vm);
     free(vm);
 }
 

@@ -8,6 +8,18 @@
 // never removed while the call lasts, so a pcall in the script cannot swallow the timeout: the
 // next instruction raises it again.
 //
+// The deadline charges CPU time, not wall time: on a loaded machine the OS may preempt a
+// one-microsecond call for several milliseconds, and that call must not fail. Reading a
+// thread's CPU clock costs a system call, so the calling thread never does: the watchdog reads
+// the owner's clock (Linux, pthread_getcpuclockid) the first time it sees a call running, and
+// again once its wall-clock deadline has passed, and stops the call only when it has used its
+// budget of CPU (give or take one tick). A call stalled off-CPU is stopped anyway once it is a
+// second past its deadline. Where thread CPU clocks are unavailable the deadline is wall time.
+//
+// The hot path costs a clock read and two atomic operations: no shared counter, no lock. The
+// watchdog keeps ticking while calls keep coming, and parks only after IDLE_TICKS quiet ticks;
+// only the first call after that wakes it.
+//
 // Why a signal rather than lua_sethook from the watchdog thread: lua_sethook walks the state's
 // CallInfo list to set its trap flags. From another thread that walk races with the owner
 // freeing CallInfos (luaE_shrinkCI) and can write into freed memory. In a signal handler it
@@ -47,6 +59,10 @@ enum {
 #define TICK_NS 1000000ull
 /// How long the watchdog waits for its signal to be handled before arming the hook itself.
 #define FORCE_AFTER_NS 200000000ull
+/// How far past its deadline a call that is not using CPU (preempted, stalled) may run.
+#define WALL_GRACE_NS 1000000000ull
+/// Quiet ticks (no call started, ended or running) before the watchdog parks.
+#define IDLE_TICKS 100
 /// The longest deadline accepted (keeps deadline << 3 far from overflowing).
 #define MAX_BUDGET_NS (3600ull * 1000000000ull)
 
@@ -54,13 +70,15 @@ static pthread_once_t start_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static tally_vm *registered;
-static atomic_int running_calls;
 static atomic_int parked;
 static int stop_signal;
 static int started;
 
-static _Thread_local tally_vm *current_vm;
-static _Thread_local int signal_unblocked;
+// initial-exec: a plain thread-pointer load instead of a __tls_get_addr call on the hot path.
+#define TALLY_TLS _Thread_local __attribute__((tls_model("initial-exec")))
+static TALLY_TLS tally_vm *current_vm;
+static TALLY_TLS int thread_prepared;
+static TALLY_TLS clockid_t thread_cpu_clock;
 
 static inline uint64_t phase_of(uint64_t word) { return word & PHASE_MASK; }
 static inline uint64_t with_phase(uint64_t word, uint64_t phase) { return (word & ~PHASE_MASK) | phase; }
@@ -112,13 +130,41 @@ static void on_stop_signal(int signal_number) {
 
 // MARK: - Watchdog thread
 
-static void scan(uint64_t now) {
+// CPU time used so far by the thread running `vm`'s call; 0 when it cannot be read.
+static uint64_t owner_cpu_ns(const tally_vm *vm) {
+    struct timespec used;
+    if (vm->owner_clock == (clockid_t)-1 || clock_gettime(vm->owner_clock, &used) != 0) return 0;
+    return (uint64_t)used.tv_sec * 1000000000u + (uint64_t)used.tv_nsec;
+}
+
+// Whether the running call `word` has used up its budget.
+static int exhausted(tally_vm *vm, uint64_t word, uint64_t now) {
+    uint64_t deadline = word >> PHASE_SHIFT;
+    if (now < deadline) return 0;
+    uint64_t budget = vm->budget_ns;
+    if (now - deadline >= WALL_GRACE_NS) return 1;
+    uint64_t cpu = owner_cpu_ns(vm);
+    if (cpu == 0 || vm->wd_cpu_at_sighting == 0) return 1;  // no CPU clock: wall time it is
+    // CPU spent before the first sighting is at most about one tick.
+    return cpu - vm->wd_cpu_at_sighting + TICK_NS >= budget;
+}
+
+// One look at every VM. Returns whether anything happened since the last tick.
+static int scan(uint64_t now) {
+    int active = 0;
     for (tally_vm *vm = registered; vm != NULL; vm = vm->wd_next) {
         uint64_t word = atomic_load(&vm->word);
+        int first_sighting = word != vm->wd_last_word;
+        vm->wd_last_word = word;
+        if (first_sighting) active = 1;
         uint64_t deadline = word >> PHASE_SHIFT;
         switch (phase_of(word)) {
         case PHASE_RUNNING:
-            if (now >= deadline && atomic_compare_exchange_strong(&vm->word, &word, with_phase(word, PHASE_SIGNALLING))) {
+            active = 1;
+            if (first_sighting) {
+                vm->wd_cpu_at_sighting = owner_cpu_ns(vm);
+            } else if (exhausted(vm, word, now) &&
+                       atomic_compare_exchange_strong(&vm->word, &word, with_phase(word, PHASE_SIGNALLING))) {
                 pthread_kill(vm->owner, stop_signal);
                 uint64_t signalling = with_phase(word, PHASE_SIGNALLING);
                 // Fails harmlessly if the handler already armed the hook.
@@ -126,6 +172,7 @@ static void scan(uint64_t now) {
             }
             break;
         case PHASE_ARMING:
+            active = 1;
             if (now - deadline >= FORCE_AFTER_NS &&
                 atomic_compare_exchange_strong(&vm->word, &word, with_phase(word, PHASE_FORCING))) {
                 // Last resort, see the top of this file: the owner spins while we are FORCING.
@@ -133,22 +180,37 @@ static void scan(uint64_t now) {
                 atomic_store(&vm->word, with_phase(word, PHASE_ARMED));
             }
             break;
+        case PHASE_IDLE:
+            break;
         default:
+            active = 1;
             break;
         }
     }
+    return active;
+}
+
+static int any_running(void) {
+    for (tally_vm *vm = registered; vm != NULL; vm = vm->wd_next)
+        if (phase_of(atomic_load(&vm->word)) != PHASE_IDLE) return 1;
+    return 0;
 }
 
 static void *watchdog_main(void *argument) {
     (void)argument;
+    int idle_ticks = 0;
     pthread_mutex_lock(&lock);
     for (;;) {
-        if (atomic_load(&running_calls) == 0) {
+        idle_ticks = scan(tally_now_ns()) ? 0 : idle_ticks + 1;
+        if (idle_ticks >= IDLE_TICKS) {
+            // Announce, then look again: a call that started before seeing `parked` is visible
+            // now, and one that starts after will signal (both sides use sequentially
+            // consistent atomics). Any wake-up resumes ticking.
             atomic_store(&parked, 1);
-            while (atomic_load(&running_calls) == 0) pthread_cond_wait(&wake, &lock);
+            if (!any_running()) pthread_cond_wait(&wake, &lock);
             atomic_store(&parked, 0);
+            idle_ticks = 0;
         }
-        scan(tally_now_ns());
         pthread_mutex_unlock(&lock);
         struct timespec tick = {0, (long)TICK_NS};
         nanosleep(&tick, NULL);
@@ -222,22 +284,30 @@ int tally_watchdog_available(void) {
     return started;
 }
 
+// Once per thread: take the watchdog's signal (worker threads, libdispatch's among them, may
+// start with every signal blocked) and find the thread's CPU clock.
+static void prepare_thread(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, stop_signal);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    thread_cpu_clock = (clockid_t)-1;
+#if defined(__linux__)
+    clockid_t clock;
+    if (pthread_getcpuclockid(pthread_self(), &clock) == 0) thread_cpu_clock = clock;
+#endif
+    thread_prepared = 1;
+}
+
 void tally_watchdog_begin(tally_vm *vm, uint64_t budget_ns) {
-    if (!signal_unblocked) {
-        // Worker threads (libdispatch's among them) may start with every signal blocked.
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, stop_signal);
-        pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-        signal_unblocked = 1;
-    }
+    if (!thread_prepared) prepare_thread();
     if (budget_ns == 0 || budget_ns > MAX_BUDGET_NS) budget_ns = MAX_BUDGET_NS;
     vm->budget_ns = budget_ns;
     vm->owner = pthread_self();
+    vm->owner_clock = thread_cpu_clock;
     current_vm = vm;
     uint64_t deadline = tally_now_ns() + budget_ns;
     atomic_store(&vm->word, (deadline << PHASE_SHIFT) | PHASE_RUNNING);
-    atomic_fetch_add(&running_calls, 1);
     if (atomic_load(&parked)) {
         pthread_mutex_lock(&lock);
         pthread_cond_signal(&wake);
@@ -247,7 +317,6 @@ void tally_watchdog_begin(tally_vm *vm, uint64_t budget_ns) {
 
 int tally_watchdog_end(tally_vm *vm) {
     current_vm = NULL;  // from here on a late signal is ignored
-    atomic_fetch_sub(&running_calls, 1);
     for (;;) {
         uint64_t word = atomic_load(&vm->word);
         uint64_t phase = phase_of(word);

@@ -12,6 +12,8 @@ import TallyJSON
 final class LuaVM {
     let handle: OpaquePointer
     let state: OpaquePointer
+    /// The JSON behind the current call's lazy tables.
+    let events: EventSource
 
     /// JSON nesting pushed into Lua; deeper values become nil (the JSON parser stops at 64 anyway).
     static let maximumDepth = 64
@@ -24,7 +26,9 @@ final class LuaVM {
         }
         self.handle = handle
         self.state = tally_vm_state(handle)
+        self.events = EventSource(handle: handle, state: state)
         tally_vm_set_log_limit(handle, Int32(clamping: limits.logLinesPerCall))
+        events.install()
     }
 
     deinit {
@@ -43,8 +47,9 @@ final class LuaVM {
         }
     }
 
-    /// Pushes a JSON value as Lua: objects and arrays become tables (arrays 1-based), `null`
-    /// becomes nil (so a null member is simply absent), integers stay integers.
+    /// Pushes a JSON value as plain Lua tables (for lookup files): objects and arrays become
+    /// tables (arrays 1-based), `null` becomes nil (so a null member is simply absent),
+    /// integers stay integers.
     func push(_ value: JSONValue, depth: Int = 0) {
         switch value {
         case .null:
@@ -139,14 +144,21 @@ final class LuaVM {
         defer { lua_settop(state, base) }
         guard lua_checkstack(state, 6) != 0 else { throw ConversionFailure(message: "nested too deeply") }
         var table = lua_absindex(state, index)
+        var stringKeyed: [String: JSONValue] = [:]
+        // A lazy table holds only what the script read or wrote: start from all its members.
+        let lazy = tally_vm_lazy_object(handle, table)
+        if lazy >= 0 {
+            tally_vm_push_plain_object(handle, lazy)
+            if case .object(let members) = try json(at: -1, depth: depth) { stringKeyed = members }
+            lua_settop(state, -2)
+        }
         // A read-only proxy is empty; its data is its metatable's __index.
-        if lua_getmetatable(state, table) != 0 {
+        if lazy < 0, lua_getmetatable(state, table) != 0 {
             if rawField(-1, "__readonly") != LUA_TNIL, rawField(-2, "__index") == LUA_TTABLE {
                 table = lua_gettop(state)
             }
         }
         var integerKeyed: [(Int64, JSONValue)] = []
-        var stringKeyed: [String: JSONValue] = [:]
         var count = 0
         lua_pushnil(state)
         while lua_next(state, table) != 0 {

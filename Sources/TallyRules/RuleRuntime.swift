@@ -66,23 +66,23 @@ public final class RuleRuntime {
     }
 
     private func attribute(_ event: JSONValue, deadline: UInt64) throws(RuleError) -> Attribution {
+        let compiled = self.compiled
         let vm = compiled.vm
         let state = vm.state
         lua_settop(state, 0)
         lua_rawgeti(state, tally_lua_registryindex(), lua_Integer(compiled.attribute))
-        vm.push(event)
+        vm.events.pushArgument(event)
         let status = tally_vm_call(vm.handle, 1, 3, deadline)
-        collectLogs(file: RuleSetSource.attributionFile)
+        collectLogs(vm, file: RuleSetSource.attributionFile)
         guard status == Int32(TALLY_CALL_OK.rawValue) else {
             throw failure(status, file: RuleSetSource.attributionFile, event: event)
         }
         defer { lua_settop(state, 0) }
-        return try readAttribution(event: event)
+        return try readAttribution(vm, event: event)
     }
 
     /// Reads `client, reason, tags` (stack slots 1 to 3).
-    private func readAttribution(event: JSONValue) throws(RuleError) -> Attribution {
-        let vm = compiled.vm
+    private func readAttribution(_ vm: LuaVM, event: JSONValue) throws(RuleError) -> Attribution {
         let state = vm.state
         var attribution = Attribution(client: nil)
         switch lua_type(state, 1) {
@@ -115,15 +115,14 @@ public final class RuleRuntime {
         case LUA_TNIL:
             break
         case LUA_TTABLE:
-            attribution.tags = try readTags(event: event)
+            attribution.tags = try readTags(vm, event: event)
         default:
             throw invalidResult("attribute's third result (the tags) must be a table or nil, not a \(vm.typeName(at: 3))", event: event)
         }
         return attribution
     }
 
-    private func readTags(event: JSONValue) throws(RuleError) -> [String: String] {
-        let vm = compiled.vm
+    private func readTags(_ vm: LuaVM, event: JSONValue) throws(RuleError) -> [String: String] {
         let state = vm.state
         var tags: [String: String] = [:]
         lua_pushnil(state)
@@ -170,9 +169,9 @@ public final class RuleRuntime {
         let state = vm.state
         lua_settop(state, 0)
         lua_rawgeti(state, tally_lua_registryindex(), lua_Integer(function))
-        vm.push(status)
+        vm.events.pushArgument(status)
         let status = tally_vm_call(vm.handle, 1, 1, deadline)
-        collectLogs(file: RuleSetSource.alertsFile)
+        collectLogs(vm, file: RuleSetSource.alertsFile)
         guard status == Int32(TALLY_CALL_OK.rawValue) else {
             throw failure(status, file: RuleSetSource.alertsFile, event: nil)
         }
@@ -270,8 +269,7 @@ public final class RuleRuntime {
         }
     }
 
-    private func collectLogs(file: String) {
-        let vm = compiled.vm
+    private func collectLogs(_ vm: LuaVM, file: String) {
         guard vm.hasLogs else {
             if !lastLogs.isEmpty { lastLogs = [] }
             return

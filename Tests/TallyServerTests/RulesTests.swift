@@ -111,3 +111,62 @@ import TallyJSON
         }
     }
 }
+
+/// Re-attribution of history, and rule changes while events keep arriving.
+@Suite struct ReplayTests {
+    @Test func replayMovesSpendBetweenClientsWithTotalsUnchangedAndIsIdempotent() async throws {
+        try await RulesTests().withRulesServer { _, client in
+            let events: [JSONValue] = (0..<10).map { RulesTests.event("m\($0)", workflow: $0 < 6 ? "Acme Corp" : "Globex") }
+            _ = try await client.call("ingest.events", ["events": .array(events)])
+            let range: [String: JSONValue] = ["from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"]
+            let before = try await client.call("spend.query", range.merging(["group_by": ["client"]]) { $1 })
+
+            // New rules: Acme Corp's workflows now belong to Innovate Corp.
+            let renamed = RulesTests.byWorkflow.replacingOccurrences(
+                of: "return tally.slug(event.workflow.name), \"workflow name\"",
+                with: "local slug = tally.slug(event.workflow.name)\n      if slug == \"acme-corp\" then return \"innovate-corp\", \"renamed\" end\n      return slug, \"workflow name\"")
+            #expect(try await client.call("rules.put", ["file": "attribution.lua", "source": .string(renamed)])["outcome"] == "loaded")
+            let replay = try await client.call("attribution.replay", range)
+            #expect(replay["examined"] == 10)
+            #expect(replay["changed"] == 6)
+            let move = replay["moved"]?[0]
+            #expect(move?["from"] == "acme-corp")
+            #expect(move?["to"] == "innovate-corp")
+            #expect(move?["events"] == 6)
+
+            let after = try await client.call("spend.query", range.merging(["group_by": ["client"]]) { $1 })
+            #expect(after["total"] == before["total"], "totals unchanged")
+            let clients = Dictionary(uniqueKeysWithValues: (after["rows"]?.arrayValue ?? []).map { ($0["client"]?.stringValue ?? "", $0["events"]?.int64Value ?? 0) })
+            #expect(clients == ["innovate-corp": 6, "globex": 4])
+            #expect(move?["cost"] == before["rows"]?.arrayValue?.first { $0["client"] == "acme-corp" }?["cost"])
+
+            let again = try await client.call("attribution.replay", range)
+            #expect(again["changed"] == 0)
+            #expect(try await client.call("spend.query", range.merging(["group_by": ["client"]]) { $1 })["rows"] == after["rows"])
+        }
+    }
+
+    @Test func reloadingUnderContinuousIngestLosesNoEvent() async throws {
+        try await RulesTests().withRulesServer { server, client in
+            let writer = Task {
+                var stored = 0
+                for batch in 0..<40 {
+                    let events: [JSONValue] = (0..<25).map { RulesTests.event("c\(batch)-\($0)", workflow: "Acme Corp") }
+                    let answer = try await client.call("ingest.events", ["events": .array(events)])
+                    #expect(answer["rejected"] == 0)
+                    stored += Int(answer["accepted"]?.int64Value ?? 0)
+                }
+                return stored
+            }
+            for round in 0..<8 {
+                let source = RulesTests.byWorkflow.replacingOccurrences(of: "\"workflow name\"", with: "\"round \(round)\"")
+                _ = try await client.call("rules.put", ["file": "attribution.lua", "source": .string(source)])
+                _ = try await client.call("rules.put", ["file": "attribution.lua", "source": "return {"])  // broken: refused
+            }
+            #expect(try await writer.value == 1_000)
+            let spend = try await client.call("spend.query", ["from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z", "group_by": ["client"]])
+            #expect(spend["total"]?["events"] == 1_000)
+            #expect(spend["rows"]?.arrayValue?.map { $0["client"] } == ["acme-corp"], "every event attributed by a good version")
+        }
+    }
+}

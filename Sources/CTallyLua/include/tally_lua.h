@@ -9,12 +9,12 @@
 //    operation that can raise (argument checks, metamethods, loading, calling) runs in C
 //    under lua_pcall, and Swift only ever calls the functions declared here.
 //
-// 2. Swift still pushes event values itself (lua_pushlstring, lua_createtable, lua_rawset
-//    on tables it has just created). Those can raise only a memory error, and the limited
-//    allocator never refuses memory while the host (not a script) is running: the memory
-//    cap is enforced only inside tally_vm_call and tally_vm_load. A refusal by the C
-//    library itself (true out-of-memory) ends in Lua's panic handler, which aborts the
-//    process, the same outcome as Swift's own allocation failure. See tally_vm_call.
+// 2. Swift still pushes values itself (lua_pushlstring, lua_createtable, lua_rawset on tables
+//    it has just created), before a call and from the lazy-event callback during one. Those
+//    can raise only a memory error, and the limited allocator never refuses memory while the
+//    host is pushing: the cap applies only while script code runs, and with the cap lifted a
+//    failed allocation aborts the process (as Swift itself does on out-of-memory) instead of
+//    raising a Lua error. So no Lua error can ever start in a Swift frame.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -110,6 +110,43 @@ int tally_vm_add_lookup(tally_vm *vm, const char *name);
 
 /// Line of the function at `index` where it is defined (0 when not a Lua function).
 int tally_vm_function_line(tally_vm *vm, int index);
+
+// MARK: - Lazy event tables (tally_event.c)
+
+/// Kinds of member values registered for a lazy table.
+typedef enum {
+    TALLY_VALUE_FALSE = 0,
+    TALLY_VALUE_TRUE = 1,
+    TALLY_VALUE_INTEGER = 2,
+    TALLY_VALUE_NUMBER = 3,
+    TALLY_VALUE_STRING = 4,
+    TALLY_VALUE_OBJECT = 5,
+    TALLY_VALUE_ARRAY = 6,
+} tally_value_type;
+
+/// Registers the members of nested object `host` (tally_event_begin_object, then one
+/// tally_event_add_* per member) and returns the object index. Called during a call, with the
+/// memory cap lifted: it must not raise.
+typedef int (*tally_open_fn)(void *context, lua_State *L, int host);
+/// Pushes nested array `host` as a plain table (its objects as lazy tables). Same rules.
+typedef void (*tally_push_array_fn)(void *context, lua_State *L, int host);
+
+void tally_vm_set_event_source(tally_vm *vm, void *context, tally_open_fn open, tally_push_array_fn push_array);
+/// Starts a new call's argument: forgets the registered objects; earlier lazy tables go stale.
+void tally_vm_next_event_generation(tally_vm *vm);
+/// Starts registering an object; its members follow. Returns the object index.
+int tally_event_begin_object(tally_vm *vm);
+/// Adds a false/true/integer/number member to the object being registered.
+void tally_event_add_scalar(tally_vm *vm, const char *key, size_t key_length, int type, lua_Integer integer, lua_Number number);
+void tally_event_add_string(tally_vm *vm, const char *key, size_t key_length, const char *value, size_t value_length);
+/// Adds an object or array member, resolved later through the callbacks with `host`.
+void tally_event_add_nested(tally_vm *vm, const char *key, size_t key_length, int type, int host);
+/// Pushes a lazy table for registered object `object`.
+void tally_vm_push_lazy_object(tally_vm *vm, int object);
+/// The registered object behind the lazy table at `index` (current call only), or -1.
+int tally_vm_lazy_object(tally_vm *vm, int index);
+/// Pushes a plain table with every member of registered object `object`.
+void tally_vm_push_plain_object(tally_vm *vm, int object);
 
 // MARK: - Script log lines (tally.log and print), bounded per call
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The names under which a model can appear in a catalog, most specific first.
 ///
 /// Providers report models as dated snapshots ("gpt-4o-mini-2024-07-18"), with provider or
@@ -16,8 +18,24 @@ public enum ModelNameResolver {
     /// Bedrock cross-region inference profile prefixes.
     static let bedrockRegionPrefixes = ["global.", "us.", "eu.", "apac.", "ap.", "jp.", "au.", "ca.", "us-gov."]
 
+    /// Candidates already worked out, by provider and model as reported: a ledger sees the same
+    /// few models millions of times, and working the names out is string surgery.
+    private static let memo = Mutex<[String: [Candidate]]>([:])
+    /// The most reported names remembered (a bound against a flood of made-up model names).
+    static let memoLimit = 10_000
+
     /// The names to try for `model` reported under `provider`, in order, without repeats.
     public static func candidates(provider: String, model: String) -> [Candidate] {
+        let key = provider + "\u{0}" + model
+        if let known = memo.withLock({ $0[key] }) { return known }
+        let computed = computeCandidates(provider: provider, model: model)
+        memo.withLock { memo in
+            if memo.count < memoLimit { memo[key] = computed }
+        }
+        return computed
+    }
+
+    private static func computeCandidates(provider: String, model: String) -> [Candidate] {
         let provider = ProviderName.normalize(provider)
         let model = model.trimmingASCIIWhitespace().lowercased()
         var result: [Candidate] = []

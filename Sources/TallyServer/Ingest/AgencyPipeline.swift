@@ -12,7 +12,7 @@ import TallyStore
 actor AgencyPipeline {
     let agency: AgencyID
     private let loop: any EventLoop
-    private let database: AgencyDatabase
+    let database: AgencyDatabase
     private(set) var priceBook: PriceBook
     private let logger: Logger
     private let metrics: ServerMetrics

@@ -18,7 +18,11 @@ extension AgencyDatabase {
         try connection.statement("""
             SELECT seq, event_id, ts_us, provider, model, input_tokens, cache_read_tokens, cache_write_5m_tokens,
                    cache_write_1h_tokens, output_tokens, reasoning_tokens, requests, web_search_calls, service_tier,
-                   COALESCE(client, ''), workflow, instance, api_key, status, source
+                   COALESCE((SELECT a.client FROM adjustments a WHERE a.event_seq = e.seq AND a.kind = 'reattribute' AND a.event_delta > 0
+                             ORDER BY a.seq DESC LIMIT 1),
+                            CASE WHEN EXISTS (SELECT 1 FROM adjustments a WHERE a.event_seq = e.seq AND a.kind = 'reattribute') THEN '' END,
+                            client, ''),
+                   workflow, instance, api_key, status, source
             FROM events e
             WHERE cost_basis = 'unpriced' AND NOT EXISTS (SELECT 1 FROM adjustments a WHERE a.event_seq = e.seq AND a.kind = 'reprice')
             ORDER BY seq LIMIT ?

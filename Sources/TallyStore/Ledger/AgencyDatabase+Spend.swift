@@ -21,7 +21,8 @@ extension AgencyDatabase {
         }
 
         var total = SpendSums()
-        var rows = groups.map { key, sums -> SpendRow in
+        // A group whose events all moved elsewhere (re-attribution) nets to nothing: not a row.
+        var rows = groups.filter { !$0.value.isEmpty }.map { key, sums -> SpendRow in
             total.add(sums)
             var keys: [SpendQuery.Dimension: String?] = [:]
             for (index, dimension) in query.groupBy.enumerated() {

@@ -50,6 +50,11 @@ public struct SpendSums: Sendable, Hashable {
 
     public init() {}
 
+    /// Nothing counted: no events, cost or tokens (a group emptied by re-attribution).
+    public var isEmpty: Bool {
+        events == 0 && errors == 0 && unpriced == 0 && cost.isZero && tokens.values.allSatisfy { $0 == 0 }
+    }
+
     mutating func add(_ other: SpendSums) {
         events += other.events
         errors += other.errors

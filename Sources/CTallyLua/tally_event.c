@@ -1,0 +1,275 @@
+// Lazy event tables: the event reaches `attribute(event)` as a table whose fields are converted
+// from the host's JSON only when the script reads them, and then cached in the table.
+//
+// Converting a whole event (two dozen fields, four nested objects) into Lua tables costs more
+// than running the default rules, which read five or six fields. So before a call the host
+// registers the event's top-level members here (key bytes, scalars, string bytes; nested objects
+// and arrays only as host ids), in a per-VM arena reused from call to call. The event table is
+// an empty table with a shared metatable whose __index finds the member by a short scan and
+// pushes it. A nested object is registered (through the host's `open` callback) when first
+// read; an array is pushed whole (through `push_array`). The callbacks only push values or
+// register members, with the memory cap lifted, and with the cap lifted the allocator aborts
+// rather than fail: no Lua error can be raised inside their Swift frames.
+//
+// A lazy table is valid during the call that received it: the next call reuses the arena, so
+// reading an uncached field of a table kept from an earlier call raises an error that says so
+// (its cached fields stay readable).
+
+#include "tally_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct tally_member {
+    uint32_t key;          // arena offset
+    uint32_t key_length;
+    int32_t type;          // tally_value_type
+    int32_t resolved;      // nested object: its object index once opened, else -1
+    uint32_t data;         // string: arena offset; nested: host id
+    uint32_t data_length;
+    union {
+        lua_Integer integer;
+        lua_Number number;
+    } scalar;
+};
+
+struct tally_object {
+    uint32_t first;
+    uint32_t count;
+};
+
+struct tally_lazy_table {
+    const void *table;  // lua_topointer of the lazy table
+    int object;
+};
+
+static const char *const stale_message =
+    "this event table came from an earlier call; copy the fields you need instead of keeping the table";
+
+// MARK: - Registration (host side)
+
+static void *grow(void *block, uint32_t *capacity, uint32_t needed, size_t element) {
+    if (needed <= *capacity) return block;
+    uint32_t next = *capacity ? *capacity : 16;
+    while (next < needed) next *= 2;
+    void *grown = realloc(block, (size_t)next * element);
+    if (grown == NULL) abort();  // host memory, as for Swift's own allocations
+    *capacity = next;
+    return grown;
+}
+
+static uint32_t arena_copy(tally_vm *vm, const char *bytes, size_t length) {
+    if (length > UINT32_MAX / 2 || vm->arena_used + length > UINT32_MAX / 2) abort();  // events are far smaller
+    vm->arena = grow(vm->arena, &vm->arena_capacity, vm->arena_used + (uint32_t)length + 1, 1);
+    uint32_t offset = vm->arena_used;
+    if (length > 0) memcpy(vm->arena + offset, bytes, length);
+    vm->arena_used += (uint32_t)length;
+    return offset;
+}
+
+void tally_vm_next_event_generation(tally_vm *vm) {
+    vm->arena_used = 0;
+    vm->member_count = 0;
+    vm->object_count = 0;
+    vm->lazy_count = 0;
+}
+
+int tally_event_begin_object(tally_vm *vm) {
+    vm->objects = grow(vm->objects, &vm->object_capacity, vm->object_count + 1, sizeof(struct tally_object));
+    struct tally_object *object = &vm->objects[vm->object_count];
+    object->first = vm->member_count;
+    object->count = 0;
+    return (int)vm->object_count++;
+}
+
+static struct tally_member *add_member(tally_vm *vm, const char *key, size_t key_length, int type) {
+    vm->members = grow(vm->members, &vm->member_capacity, vm->member_count + 1, sizeof(struct tally_member));
+    struct tally_member *member = &vm->members[vm->member_count++];
+    vm->objects[vm->object_count - 1].count++;
+    member->key = arena_copy(vm, key, key_length);
+    member->key_length = (uint32_t)key_length;
+    member->type = type;
+    member->resolved = -1;
+    member->data = 0;
+    member->data_length = 0;
+    member->scalar.integer = 0;
+    return member;
+}
+
+void tally_event_add_scalar(tally_vm *vm, const char *key, size_t key_length, int type, lua_Integer integer, lua_Number number) {
+    struct tally_member *member = add_member(vm, key, key_length, type);
+    if (type == TALLY_VALUE_NUMBER) member->scalar.number = number;
+    else member->scalar.integer = integer;
+}
+
+void tally_event_add_string(tally_vm *vm, const char *key, size_t key_length, const char *value, size_t value_length) {
+    struct tally_member *member = add_member(vm, key, key_length, TALLY_VALUE_STRING);
+    uint32_t data = arena_copy(vm, value, value_length);  // may move the arena, not the member
+    member->data = data;
+    member->data_length = (uint32_t)value_length;
+}
+
+void tally_event_add_nested(tally_vm *vm, const char *key, size_t key_length, int type, int host) {
+    struct tally_member *member = add_member(vm, key, key_length, type);
+    member->data = (uint32_t)host;
+}
+
+// MARK: - Lazy tables (script side)
+
+// A lazy table is known by its address, listed for the current call only: no hidden key in
+// the table, and a table kept from an earlier call (still alive, so its address cannot have
+// been reused) is simply not in the list.
+void tally_vm_push_lazy_object(tally_vm *vm, int object) {
+    lua_State *L = vm->L;
+    uint32_t count = object >= 0 && (uint32_t)object < vm->object_count ? vm->objects[object].count : 0;
+    lua_createtable(L, 0, count < 4 ? (int)count : 4);  // room for the fields a rule typically reads
+    lua_rawgeti(L, LUA_REGISTRYINDEX, vm->lazy_metatable);
+    lua_setmetatable(L, -2);
+    vm->lazy = grow(vm->lazy, &vm->lazy_capacity, vm->lazy_count + 1, sizeof(struct tally_lazy_table));
+    vm->lazy[vm->lazy_count].table = lua_topointer(L, -1);
+    vm->lazy[vm->lazy_count].object = object;
+    vm->lazy_count++;
+}
+
+// The object behind the lazy table at `index`: -1 if not lazy, -2 if from an earlier call.
+static int object_of(lua_State *L, int index) {
+    tally_vm *vm = tally_vm_of(L);
+    const void *table = lua_topointer(L, index);
+    // Newest first: a lazy table collected during the call may have left its address to a newer one.
+    for (uint32_t entry = vm->lazy_count; entry-- > 0;)
+        if (vm->lazy[entry].table == table) return vm->lazy[entry].object;
+    return lua_type(L, index) == LUA_TTABLE ? -2 : -1;
+}
+
+// Pushes one member's value. Runs host callbacks for nested values, with the cap lifted.
+static void push_member(tally_vm *vm, struct tally_member *member) {
+    lua_State *L = vm->L;
+    switch (member->type) {
+    case TALLY_VALUE_FALSE: lua_pushboolean(L, 0); break;
+    case TALLY_VALUE_TRUE: lua_pushboolean(L, 1); break;
+    case TALLY_VALUE_INTEGER: lua_pushinteger(L, member->scalar.integer); break;
+    case TALLY_VALUE_NUMBER: lua_pushnumber(L, member->scalar.number); break;
+    case TALLY_VALUE_STRING: lua_pushlstring(L, vm->arena + member->data, member->data_length); break;
+    case TALLY_VALUE_OBJECT:
+    case TALLY_VALUE_ARRAY: {
+        int saved = vm->enforce;
+        vm->enforce = 0;
+        if (member->type == TALLY_VALUE_ARRAY) {
+            vm->push_array(vm->event_context, L, (int)member->data);
+        } else {
+            if (member->resolved < 0) {
+                // `member` may move while the host registers members: keep its index.
+                size_t position = (size_t)(member - vm->members);
+                int object = vm->open(vm->event_context, L, (int)member->data);
+                member = &vm->members[position];
+                member->resolved = object;
+            }
+            tally_vm_push_lazy_object(vm, member->resolved);
+        }
+        vm->enforce = saved;
+        break;
+    }
+    default: lua_pushnil(L); break;
+    }
+}
+
+static struct tally_member *find_member(tally_vm *vm, int object, const char *key, size_t length) {
+    struct tally_object *entry = &vm->objects[object];
+    struct tally_member *member = vm->members + entry->first;
+    for (uint32_t index = 0; index < entry->count; index++, member++) {
+        if (member->key_length == length && memcmp(vm->arena + member->key, key, length) == 0) return member;
+    }
+    return NULL;
+}
+
+static int lazy_index(lua_State *L) {
+    tally_vm *vm = tally_vm_of(L);
+    if (lua_type(L, 2) != LUA_TSTRING) return 0;  // JSON keys are strings
+    int object = object_of(L, 1);
+    if (object == -2) return luaL_error(L, "%s", stale_message);
+    if (object < 0) return 0;
+    size_t length;
+    const char *key = lua_tolstring(L, 2, &length);
+    struct tally_member *member = find_member(vm, object, key, length);
+    if (member == NULL) return 0;
+    push_member(vm, member);
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, 1);  // cached: the next read is a plain table hit
+    return 1;
+}
+
+static void push_plain_object(tally_vm *vm, int object) {
+    lua_State *L = vm->L;
+    struct tally_object entry = vm->objects[object];
+    lua_createtable(L, 0, (int)entry.count);
+    for (uint32_t index = 0; index < entry.count; index++) {
+        struct tally_member *member = &vm->members[entry.first + index];
+        lua_pushlstring(L, vm->arena + member->key, member->key_length);
+        push_member(vm, &vm->members[entry.first + index]);
+        lua_rawset(L, -3);
+    }
+}
+
+static int plain_next(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    if (lua_next(L, 1)) return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+// pairs(event): the members as received (nested objects lazy), from a plain copy.
+static int lazy_pairs(lua_State *L) {
+    tally_vm *vm = tally_vm_of(L);
+    int object = object_of(L, 1);
+    if (object == -2) return luaL_error(L, "%s", stale_message);
+    lua_pushcfunction(L, plain_next);
+    if (object < 0) lua_newtable(L);
+    else push_plain_object(vm, object);
+    lua_pushnil(L);
+    return 3;
+}
+
+void tally_event_install(lua_State *L) {
+    tally_vm *vm = tally_vm_of(L);
+    lua_createtable(L, 0, 3);
+    lua_pushcfunction(L, lazy_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, lazy_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    vm->lazy_metatable = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void tally_event_free(tally_vm *vm) {
+    free(vm->lazy);
+    free(vm->arena);
+    free(vm->members);
+    free(vm->objects);
+}
+
+void tally_vm_set_event_source(tally_vm *vm, void *context, tally_open_fn open, tally_push_array_fn push_array) {
+    vm->event_context = context;
+    vm->open = open;
+    vm->push_array = push_array;
+}
+
+int tally_vm_lazy_object(tally_vm *vm, int index) {
+    lua_State *L = vm->L;
+    if (lua_type(L, index) != LUA_TTABLE || !lua_getmetatable(L, index)) return -1;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, vm->lazy_metatable);
+    int lazy = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    if (!lazy) return -1;
+    int object = object_of(L, index);
+    return object < 0 ? -1 : object;
+}
+
+void tally_vm_push_plain_object(tally_vm *vm, int object) {
+    int saved = vm->enforce;
+    vm->enforce = 0;
+    push_plain_object(vm, object);
+    vm->enforce = saved;
+}

@@ -1,0 +1,88 @@
+import TallyJSON
+import TallyRules
+import Testing
+
+/// The event reaches the rules as a table whose fields are converted when first read.
+@Suite("Event tables")
+struct EventTableTests {
+    static let event: JSONValue = [
+        "id": "evt_9", "provider": "anthropic", "model": "claude-sonnet-4",
+        "usage": ["input_tokens": 1200, "output_tokens": 300, "requests": 1],
+        "workflow": ["id": "wf_1", "name": "Acme - Summarizer"],
+        "metadata": ["client_id": "acme", "tags": ["a", "b"], "nested": ["deep": ["deeper": true]]],
+        "cost": 0.25, "retried": false, "missing": nil,
+    ]
+
+    func run(_ body: String) throws -> String? {
+        let runtime = try RuleRuntime(source: RuleSetSource(attribution: module("if event.id ~= 'evt_9' then return nil end\n" + body)), limits: .testing)
+        return try runtime.attribute(Self.event).reason
+    }
+
+    @Test func fieldsReadLikeAPlainTable() throws {
+        #expect(try run("return 'x', type(event)") == "table")
+        #expect(try run("return 'x', event.usage.input_tokens + event.usage.output_tokens .. ''") == "1500")
+        #expect(try run("return 'x', math.type(event.usage.requests)") == "integer")
+        #expect(try run("return 'x', tostring(event.cost) .. tostring(event.retried)") == "0.25false")
+        #expect(try run("return 'x', tostring(event.missing) .. tostring(event.absent)") == "nilnil")
+        #expect(try run("return 'x', event.metadata.tags[2] .. #event.metadata.tags") == "b2")
+        #expect(try run("return 'x', tostring(event.metadata.nested.deep.deeper)") == "true")
+        #expect(try run("return 'x', tostring(event[1]) .. tostring(event[true])") == "nilnil")
+        #expect(try run("local w = event.workflow return 'x', tostring(w == event.workflow)") == "true")
+    }
+
+    @Test func pairsListsTheFieldsAsReceived() throws {
+        let keys = try run("""
+            local keys = {}
+            for key in pairs(event) do keys[#keys + 1] = key end
+            table.sort(keys)
+            return 'x', table.concat(keys, ',')
+            """)
+        #expect(keys == "cost,id,metadata,model,provider,retried,usage,workflow")
+        #expect(try run("local n = 0 for k, v in pairs(event.usage) do n = n + v end return 'x', tostring(n)") == "1501")
+    }
+
+    @Test func scriptsMayWriteToTheirEvent() throws {
+        #expect(try run("event.client = 'set' return 'x', event.client") == "set")
+        #expect(try run("event.model = 'other' return 'x', event.model") == "other")
+        #expect(try run("return 'x', tostring(getmetatable(event))") == "locked")
+    }
+
+    @Test func aTableKeptFromAnEarlierCallSaysSo() throws {
+        let runtime = try RuleRuntime(source: RuleSetSource(attribution: """
+            local M = {}
+            local kept
+            function M.attribute(event)
+              if event.id == 'keep' then kept = event; local _ = kept.provider return nil end
+              if event.id == 'read-cached' then return 'x', kept.provider end
+              if event.id == 'read-new' then return 'x', kept.model end
+              return nil
+            end
+            return M
+            """), limits: .testing)
+        _ = try runtime.attribute(["id": "keep", "provider": "openai", "model": "gpt-4o"])
+        #expect(try runtime.attribute(["id": "read-cached"]).reason == "openai")
+        #expect {
+            try runtime.attribute(["id": "read-new"])
+        } throws: { error in
+            (error as! RuleError).message.contains("earlier call")
+        }
+    }
+
+    @Test func alertDataCanCarryTheStatusTable() throws {
+        let source = RuleSetSource(attribution: module("return nil"), alerts: """
+            local M = {}
+            function M.on_spend(status)
+              if status.client ~= 'acme' then return nil end
+              status.note = 'seen'
+              return {{key = 'k', message = 'm', data = status}}
+            end
+            return M
+            """)
+        let runtime = try RuleRuntime(source: source, limits: .testing)
+        let status: JSONValue = ["client": "acme", "thresholds_crossed": [0.5], "period": ["start": "2025-03-01"], "spent": "12.5"]
+        let alerts = try runtime.onSpend(status)
+        #expect(alerts.count == 1)
+        #expect(alerts[0].data == ["client": "acme", "thresholds_crossed": [0.5], "period": ["start": "2025-03-01"], "spent": "12.5", "note": "seen"])
+        #expect(alerts[0].level == .warning)
+    }
+}

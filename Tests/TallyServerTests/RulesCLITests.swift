@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+/// `tally rules check` and `tally rules test`, run as a user's CI would, with their exit codes.
+@Suite struct RulesCLITests {
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
+        process.arguments = arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    func temporaryFolder() throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    @Test func checkPassesTheShippedRulesAndFailsABrokenFileWithItsLine() throws {
+        let good = try run(["rules", "check", TestServer.shippedRules + "/default"])
+        #expect(good.status == 0, "\(good.errors)")
+        #expect(good.output.contains("ok"))
+
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "return {\n  attribute = function(event)\n    return event.client +\n  end\n}\n".write(toFile: folder + "/attribution.lua", atomically: true, encoding: .utf8)
+        let bad = try run(["rules", "check", folder])
+        #expect(bad.status == 1)
+        #expect(bad.errors.contains("attribution.lua:"), "\(bad.errors)")
+    }
+
+    @Test func testComparesAgainstExpectations() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let events = [
+            #"{"id":"1","provider":"openai","model":"gpt-4o-mini","client":"acme"}"#,
+            #"{"id":"2","provider":"openai","model":"gpt-4o-mini","metadata":{"client_id":"globex"}}"#,
+            #"{"id":"3","provider":"openai","model":"gpt-4o-mini"}"#,
+        ].joined(separator: "\n")
+        try events.write(toFile: folder + "/events.jsonl", atomically: true, encoding: .utf8)
+        try [#"{"id":"1","client":"acme"}"#, #"{"id":"2","client":"globex"}"#, #"{"id":"3","client":null}"#].joined(separator: "\n")
+            .write(toFile: folder + "/expect.jsonl", atomically: true, encoding: .utf8)
+        let passing = try run(["rules", "test", TestServer.shippedRules + "/default", "--events", folder + "/events.jsonl", "--expect", folder + "/expect.jsonl"])
+        #expect(passing.status == 0, "\(passing.output)\(passing.errors)")
+
+        try [#"{"id":"1","client":"initech"}"#].joined(separator: "\n").write(toFile: folder + "/wrong.jsonl", atomically: true, encoding: .utf8)
+        let failing = try run(["rules", "test", TestServer.shippedRules + "/default", "--events", folder + "/events.jsonl", "--expect", folder + "/wrong.jsonl"])
+        #expect(failing.status == 1)
+        #expect(failing.errors.contains("mismatch: event 1"))
+    }
+}
