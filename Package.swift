@@ -56,7 +56,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "tally-bench",
-            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyCore", "TallyJSON", argumentParser, logging],
+            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyCore", "TallyJSON", "TallyRules", argumentParser, logging],
             path: "Sources/TallyBench"
         ),
 

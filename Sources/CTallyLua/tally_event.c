@@ -24,7 +24,8 @@ struct tally_member {
     uint32_t key;          // arena offset
     uint32_t key_length;
     int32_t type;          // tally_value_type
-    int32_t resolved;      // nested object: its object index once opened, else -1
+    int32_t next;          // next member of the same object, or -1
+    int32_t resolved;      // nested object: its object index once registered, else -1
     uint32_t data;         // string: arena offset; nested: host id
     uint32_t data_length;
     union {
@@ -33,8 +34,11 @@ struct tally_member {
     } scalar;
 };
 
+// Members of one object form a linked list, so a nested object can be registered in the middle
+// of its parent's members (RuleArgumentWriter.object).
 struct tally_object {
-    uint32_t first;
+    int32_t first;
+    int32_t last;
     uint32_t count;
 };
 
@@ -72,20 +76,35 @@ void tally_vm_next_event_generation(tally_vm *vm) {
     vm->member_count = 0;
     vm->object_count = 0;
     vm->lazy_count = 0;
+    vm->open_depth = 0;
 }
 
 int tally_event_begin_object(tally_vm *vm) {
+    if (vm->open_depth >= TALLY_EVENT_MAX_DEPTH) abort();  // the host limits nesting to 64
     vm->objects = grow(vm->objects, &vm->object_capacity, vm->object_count + 1, sizeof(struct tally_object));
     struct tally_object *object = &vm->objects[vm->object_count];
-    object->first = vm->member_count;
+    object->first = -1;
+    object->last = -1;
     object->count = 0;
+    vm->open_objects[vm->open_depth++] = (int)vm->object_count;
     return (int)vm->object_count++;
 }
 
+void tally_event_end_object(tally_vm *vm) {
+    if (vm->open_depth > 0) vm->open_depth--;
+}
+
 static struct tally_member *add_member(tally_vm *vm, const char *key, size_t key_length, int type) {
+    if (vm->open_depth == 0) abort();  // members belong to an open object
     vm->members = grow(vm->members, &vm->member_capacity, vm->member_count + 1, sizeof(struct tally_member));
-    struct tally_member *member = &vm->members[vm->member_count++];
-    vm->objects[vm->object_count - 1].count++;
+    int32_t index = (int32_t)vm->member_count++;
+    struct tally_member *member = &vm->members[index];
+    struct tally_object *object = &vm->objects[vm->open_objects[vm->open_depth - 1]];
+    if (object->last >= 0) vm->members[object->last].next = index;
+    else object->first = index;
+    object->last = index;
+    object->count++;
+    member->next = -1;
     member->key = arena_copy(vm, key, key_length);
     member->key_length = (uint32_t)key_length;
     member->type = type;
@@ -112,6 +131,11 @@ void tally_event_add_string(tally_vm *vm, const char *key, size_t key_length, co
 void tally_event_add_nested(tally_vm *vm, const char *key, size_t key_length, int type, int host) {
     struct tally_member *member = add_member(vm, key, key_length, type);
     member->data = (uint32_t)host;
+}
+
+void tally_event_add_object(tally_vm *vm, const char *key, size_t key_length, int object) {
+    struct tally_member *member = add_member(vm, key, key_length, TALLY_VALUE_OBJECT);
+    member->resolved = object;
 }
 
 // MARK: - Lazy tables (script side)
@@ -174,9 +198,8 @@ static void push_member(tally_vm *vm, struct tally_member *member) {
 }
 
 static struct tally_member *find_member(tally_vm *vm, int object, const char *key, size_t length) {
-    struct tally_object *entry = &vm->objects[object];
-    struct tally_member *member = vm->members + entry->first;
-    for (uint32_t index = 0; index < entry->count; index++, member++) {
+    for (int32_t index = vm->objects[object].first; index >= 0; index = vm->members[index].next) {
+        struct tally_member *member = &vm->members[index];
         if (member->key_length == length && memcmp(vm->arena + member->key, key, length) == 0) return member;
     }
     return NULL;
@@ -201,12 +224,11 @@ static int lazy_index(lua_State *L) {
 
 static void push_plain_object(tally_vm *vm, int object) {
     lua_State *L = vm->L;
-    struct tally_object entry = vm->objects[object];
-    lua_createtable(L, 0, (int)entry.count);
-    for (uint32_t index = 0; index < entry.count; index++) {
-        struct tally_member *member = &vm->members[entry.first + index];
-        lua_pushlstring(L, vm->arena + member->key, member->key_length);
-        push_member(vm, &vm->members[entry.first + index]);
+    lua_createtable(L, 0, (int)vm->objects[object].count);
+    for (int32_t index = vm->objects[object].first; index >= 0; index = vm->members[index].next) {
+        // Re-read through the index each time: opening a nested member may move the arrays.
+        lua_pushlstring(L, vm->arena + vm->members[index].key, vm->members[index].key_length);
+        push_member(vm, &vm->members[index]);
         lua_rawset(L, -3);
     }
 }

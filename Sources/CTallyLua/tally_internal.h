@@ -9,6 +9,8 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#define TALLY_EVENT_MAX_DEPTH 72
+
 struct tally_member;
 struct tally_object;
 struct tally_lazy_table;
@@ -69,6 +71,8 @@ struct tally_vm {
     uint32_t member_count, member_capacity;
     struct tally_object *objects;
     uint32_t object_count, object_capacity;
+    int open_objects[TALLY_EVENT_MAX_DEPTH];
+    int open_depth;
 
     // Log lines of the current call.
     int log_limit;

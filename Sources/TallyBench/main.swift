@@ -1,9 +1,10 @@
 import Foundation
+import TallyRules
 
 // tally-bench: prints benchmark figures. Run it through scripts/bench (release build).
 // Figures are printed, never asserted: performance is measured here, not in tests.
 //
-//   tally-bench [health|ingest|query|all] [--events N]
+//   tally-bench [health|rules|ingest|query|profile|all] [--events N]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let which = arguments.first.flatMap { $0.hasPrefix("--") ? nil : $0 } ?? "all"
@@ -36,18 +37,26 @@ do {
         }
         print("server peak RSS: \(server.peakResidentKiB / 1024) MiB")
     }
+    if which == "rules" || which == "all" {
+        header("attribution with the shipped default rules (one Lua state, typical events)")
+        let rulesFolder = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("rules/default").path
+        let runtime = try RuleRuntime(source: try RuleSetSource.load(directory: rulesFolder))
+        print(try AttributionBenchmark.measure(runtime))
+    }
     if which == "ingest" || which == "all" {
         let events = option("--events", default: 200_000)
-        header("ingest.events, batches of 1,000, one pipelined TCP connection (window 4), \(events) events")
-        let server = try ServerProcess(tallyBinary: tallyBinary)
-        defer { server.stop() }
-        let result = try await IngestBenchmark.run(server: server, batches: events / 1_000, batchSize: 1_000, window: 4)
-        let perSecond = Double(result.events) / (Double(result.server.elapsed.components.seconds) + Double(result.server.elapsed.components.attoseconds) / 1e18)
-        print(String(format: "server: %9.0f events/s   ack latency per batch p50 %7.2f ms   p99 %7.2f ms   peak RSS %d MiB",
-                     perSecond, result.server.percentile(0.5) / 1000, result.server.percentile(0.99) / 1000, result.peakResidentMiB))
-        print(String(format: "floor (jansson parse + one INSERT per event into SQLite, one process): %9.0f events/s", result.floorEventsPerSecond))
-        print(String(format: "server / floor: %.2f", perSecond / result.floorEventsPerSecond))
-        if let sample = result.sample.first, sample.contains("\"error\"") { print("first answer: \(sample.prefix(300))") }
+        for (label, rules) in [("default rules active (./rules)", "./rules"), ("no rule folder (built-in attribution)", "/nonexistent-tally-rules")] {
+            header("ingest.events, batches of 1,000, one pipelined TCP connection (window 4), \(events) events, \(label)")
+            let server = try ServerProcess(tallyBinary: tallyBinary, extraArguments: ["--rules", rules])
+            defer { server.stop() }
+            let result = try await IngestBenchmark.run(server: server, batches: events / 1_000, batchSize: 1_000, window: 4)
+            let perSecond = Double(result.events) / (Double(result.server.elapsed.components.seconds) + Double(result.server.elapsed.components.attoseconds) / 1e18)
+            print(String(format: "server: %9.0f events/s   ack latency per batch p50 %7.2f ms   p99 %7.2f ms   peak RSS %d MiB",
+                         perSecond, result.server.percentile(0.5) / 1000, result.server.percentile(0.99) / 1000, result.peakResidentMiB))
+            print(String(format: "floor (jansson parse + one INSERT per event into SQLite, one process): %9.0f events/s", result.floorEventsPerSecond))
+            print(String(format: "server / floor: %.2f", perSecond / result.floorEventsPerSecond))
+            if let sample = result.sample.first, sample.contains("\"error\"") { print("first answer: \(sample.prefix(300))") }
+        }
     }
     if which == "query" || which == "all" {
         let events = option("--events", default: which == "all" ? 1_000_000 : 10_000_000)

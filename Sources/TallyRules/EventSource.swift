@@ -11,7 +11,7 @@ import TallyJSON
 final class EventSource {
     /// Nested objects and arrays of the current argument, by host id.
     private var nested: [JSONValue] = []
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     private let state: OpaquePointer
 
     init(handle: OpaquePointer, state: OpaquePointer) {
@@ -25,6 +25,17 @@ final class EventSource {
         if !nested.isEmpty { nested.removeAll(keepingCapacity: true) }
         tally_vm_next_event_generation(handle)
         push(value, depth: 0)
+    }
+
+    /// Pushes a typed argument as a lazy table: it writes its own members.
+    func pushArgument(_ argument: some RuleArgument) {
+        if !nested.isEmpty { nested.removeAll(keepingCapacity: true) }
+        tally_vm_next_event_generation(handle)
+        let object = tally_event_begin_object(handle)
+        var writer = RuleArgumentWriter(source: self)
+        argument.writeMembers(to: &writer)
+        tally_event_end_object(handle)
+        tally_vm_push_lazy_object(handle, object)
     }
 
     private func push(_ value: JSONValue, depth: Int) {
@@ -61,39 +72,48 @@ final class EventSource {
         let handle = self.handle
         let object = tally_event_begin_object(handle)
         for (key, member) in members {
-            var key = key
-            key.withUTF8 { keyBytes in
-                let keyPointer = UnsafeRawPointer(keyBytes.baseAddress)?.assumingMemoryBound(to: CChar.self)
-                switch member {
-                case .null:
-                    break  // absent, as in the eager conversion
-                case .bool(let flag):
-                    tally_event_add_scalar(handle, keyPointer, keyBytes.count, Int32(flag ? TALLY_VALUE_TRUE.rawValue : TALLY_VALUE_FALSE.rawValue), 0, 0)
-                case .integer(let number):
-                    tally_event_add_scalar(handle, keyPointer, keyBytes.count, Int32(TALLY_VALUE_INTEGER.rawValue), lua_Integer(number), 0)
-                case .number(let number):
-                    tally_event_add_scalar(handle, keyPointer, keyBytes.count, Int32(TALLY_VALUE_NUMBER.rawValue), 0, number)
-                case .string(var text):
-                    text.withUTF8 { valueBytes in
-                        tally_event_add_string(
-                            handle, keyPointer, keyBytes.count,
-                            UnsafeRawPointer(valueBytes.baseAddress)?.assumingMemoryBound(to: CChar.self), valueBytes.count)
-                    }
-                case .object:
-                    nested.append(member)
-                    tally_event_add_nested(handle, keyPointer, keyBytes.count, Int32(TALLY_VALUE_OBJECT.rawValue), Int32(nested.count - 1))
-                case .array:
-                    nested.append(member)
-                    tally_event_add_nested(handle, keyPointer, keyBytes.count, Int32(TALLY_VALUE_ARRAY.rawValue), Int32(nested.count - 1))
+            let registered: Void? = key.utf8.withContiguousStorageIfAvailable { keyBytes in
+                add(member, key: UnsafeRawPointer(keyBytes.baseAddress)?.assumingMemoryBound(to: CChar.self), length: keyBytes.count)
+            }
+            if registered == nil {  // a bridged string without contiguous UTF-8
+                var key = key
+                key.withUTF8 { keyBytes in
+                    add(member, key: UnsafeRawPointer(keyBytes.baseAddress)?.assumingMemoryBound(to: CChar.self), length: keyBytes.count)
                 }
             }
         }
+        tally_event_end_object(handle)
         return object
     }
 
-    /// Called by the C side when a script first reads nested object `host`.
+    @inline(__always)
+    func add(_ member: JSONValue, key: UnsafePointer<CChar>?, length: Int) {
+        switch member {
+        case .null:
+            break  // absent, as in a plain conversion
+        case .bool(let flag):
+            tally_event_add_scalar(handle, key, length, Int32(flag ? TALLY_VALUE_TRUE.rawValue : TALLY_VALUE_FALSE.rawValue), 0, 0)
+        case .integer(let number):
+            tally_event_add_scalar(handle, key, length, Int32(TALLY_VALUE_INTEGER.rawValue), lua_Integer(number), 0)
+        case .number(let number):
+            tally_event_add_scalar(handle, key, length, Int32(TALLY_VALUE_NUMBER.rawValue), 0, number)
+        case .string(var text):
+            text.withUTF8 { valueBytes in
+                tally_event_add_string(
+                    handle, key, length, UnsafeRawPointer(valueBytes.baseAddress)?.assumingMemoryBound(to: CChar.self), valueBytes.count)
+            }
+        case .object:
+            nested.append(member)
+            tally_event_add_nested(handle, key, length, Int32(TALLY_VALUE_OBJECT.rawValue), Int32(nested.count - 1))
+        case .array:
+            nested.append(member)
+            tally_event_add_nested(handle, key, length, Int32(TALLY_VALUE_ARRAY.rawValue), Int32(nested.count - 1))
+        }
+    }
+
+    /// Called by the C side when a script first reads nested object `host`: registers it.
     fileprivate func open(host: Int) -> Int32 {
-        guard host < nested.count, case .object(let members) = nested[host] else { return tally_event_begin_object(handle) }
+        guard host < nested.count, case .object(let members) = nested[host] else { return register([:]) }
         return register(members)
     }
 

@@ -65,24 +65,39 @@ public final class RuleRuntime {
         try attribute(event, deadline: callDeadline)
     }
 
+    /// Runs `attribute(event)` on a typed event that writes its own fields (see ``RuleArgument``):
+    /// the fast path for ingest, with no `JSONValue` built per event.
+    public func attribute(_ event: some RuleArgument) throws(RuleError) -> Attribution {
+        let compiled = self.compiled
+        let vm = compiled.vm
+        lua_settop(vm.state, 0)
+        lua_rawgeti(vm.state, tally_lua_registryindex(), lua_Integer(compiled.attribute))
+        vm.events.pushArgument(event)
+        return try finishAttribute(vm, deadline: callDeadline, eventID: event.ruleArgumentID)
+    }
+
     private func attribute(_ event: JSONValue, deadline: UInt64) throws(RuleError) -> Attribution {
         let compiled = self.compiled
         let vm = compiled.vm
-        let state = vm.state
-        lua_settop(state, 0)
-        lua_rawgeti(state, tally_lua_registryindex(), lua_Integer(compiled.attribute))
+        lua_settop(vm.state, 0)
+        lua_rawgeti(vm.state, tally_lua_registryindex(), lua_Integer(compiled.attribute))
         vm.events.pushArgument(event)
+        return try finishAttribute(vm, deadline: deadline, eventID: event.ruleArgumentID)
+    }
+
+    /// Calls `attribute` (pushed with its argument) and reads its results.
+    private func finishAttribute(_ vm: LuaVM, deadline: UInt64, eventID: @autoclosure () -> String?) throws(RuleError) -> Attribution {
         let status = tally_vm_call(vm.handle, 1, 3, deadline)
         collectLogs(vm, file: RuleSetSource.attributionFile)
         guard status == Int32(TALLY_CALL_OK.rawValue) else {
-            throw failure(status, file: RuleSetSource.attributionFile, event: event)
+            throw failure(status, file: RuleSetSource.attributionFile, eventID: eventID())
         }
-        defer { lua_settop(state, 0) }
-        return try readAttribution(vm, event: event)
+        defer { lua_settop(vm.state, 0) }
+        return try readAttribution(vm, eventID: eventID)
     }
 
     /// Reads `client, reason, tags` (stack slots 1 to 3).
-    private func readAttribution(_ vm: LuaVM, event: JSONValue) throws(RuleError) -> Attribution {
+    private func readAttribution(_ vm: LuaVM, eventID: () -> String?) throws(RuleError) -> Attribution {
         let state = vm.state
         var attribution = Attribution(client: nil)
         switch lua_type(state, 1) {
@@ -94,41 +109,41 @@ public final class RuleRuntime {
                 throw invalidResult(
                     length == 0 ? "attribute returned an empty client id; return nil for unattributed"
                         : "attribute returned a client id of \(length) bytes; the limit is \(Attribution.maximumClientLength)",
-                    event: event)
+                    eventID: eventID)
             }
             attribution.client = vm.string(at: 1)
         default:
-            throw invalidResult("attribute must return a client id (string) or nil, not a \(vm.typeName(at: 1))", event: event)
+            throw invalidResult("attribute must return a client id (string) or nil, not a \(vm.typeName(at: 1))", eventID: eventID)
         }
         switch lua_type(state, 2) {
         case LUA_TNIL:
             break
         case LUA_TSTRING:
             guard vm.stringLength(at: 2) <= Attribution.maximumReasonLength else {
-                throw invalidResult("attribute's reason is longer than \(Attribution.maximumReasonLength) bytes", event: event)
+                throw invalidResult("attribute's reason is longer than \(Attribution.maximumReasonLength) bytes", eventID: eventID)
             }
             attribution.reason = vm.string(at: 2)
         default:
-            throw invalidResult("attribute's second result (the reason) must be a string or nil, not a \(vm.typeName(at: 2))", event: event)
+            throw invalidResult("attribute's second result (the reason) must be a string or nil, not a \(vm.typeName(at: 2))", eventID: eventID)
         }
         switch lua_type(state, 3) {
         case LUA_TNIL:
             break
         case LUA_TTABLE:
-            attribution.tags = try readTags(vm, event: event)
+            attribution.tags = try readTags(vm, eventID: eventID)
         default:
-            throw invalidResult("attribute's third result (the tags) must be a table or nil, not a \(vm.typeName(at: 3))", event: event)
+            throw invalidResult("attribute's third result (the tags) must be a table or nil, not a \(vm.typeName(at: 3))", eventID: eventID)
         }
         return attribution
     }
 
-    private func readTags(_ vm: LuaVM, event: JSONValue) throws(RuleError) -> [String: String] {
+    private func readTags(_ vm: LuaVM, eventID: () -> String?) throws(RuleError) -> [String: String] {
         let state = vm.state
         var tags: [String: String] = [:]
         lua_pushnil(state)
         while lua_next(state, 3) != 0 {
             guard lua_type(state, -2) == LUA_TSTRING else {
-                throw invalidResult("tag names must be strings, not a \(vm.typeName(at: -2))", event: event)
+                throw invalidResult("tag names must be strings, not a \(vm.typeName(at: -2))", eventID: eventID)
             }
             let value: String
             switch lua_type(state, -1) {
@@ -139,14 +154,14 @@ public final class RuleRuntime {
             case LUA_TBOOLEAN:
                 value = lua_toboolean(state, -1) != 0 ? "true" : "false"
             default:
-                throw invalidResult("tag '\(vm.string(at: -2)!)' must be a string, not a \(vm.typeName(at: -1))", event: event)
+                throw invalidResult("tag '\(vm.string(at: -2)!)' must be a string, not a \(vm.typeName(at: -1))", eventID: eventID)
             }
             let name = vm.string(at: -2)!
             guard tags.count < Attribution.maximumTagCount else {
-                throw invalidResult("attribute returned more than \(Attribution.maximumTagCount) tags", event: event)
+                throw invalidResult("attribute returned more than \(Attribution.maximumTagCount) tags", eventID: eventID)
             }
             guard name.utf8.count <= Attribution.maximumTagLength, value.utf8.count <= Attribution.maximumTagLength else {
-                throw invalidResult("tag '\(name.prefix(40))' is longer than \(Attribution.maximumTagLength) bytes", event: event)
+                throw invalidResult("tag '\(name.prefix(40))' is longer than \(Attribution.maximumTagLength) bytes", eventID: eventID)
             }
             tags[name] = value
             lua_settop(state, -2)
@@ -173,7 +188,7 @@ public final class RuleRuntime {
         let status = tally_vm_call(vm.handle, 1, 1, deadline)
         collectLogs(vm, file: RuleSetSource.alertsFile)
         guard status == Int32(TALLY_CALL_OK.rawValue) else {
-            throw failure(status, file: RuleSetSource.alertsFile, event: nil)
+            throw failure(status, file: RuleSetSource.alertsFile, eventID: nil)
         }
         defer { lua_settop(state, 0) }
         switch lua_type(state, 1) {
@@ -234,11 +249,11 @@ public final class RuleRuntime {
 
     // MARK: Failures
 
-    private func invalidResult(_ message: String, event: JSONValue?) -> RuleError {
+    private func invalidResult(_ message: String, eventID: () -> String?) -> RuleError {
         lua_settop(compiled.vm.state, 0)
         return RuleError(
             kind: .invalidResult, message: message, file: RuleSetSource.attributionFile,
-            line: compiled.attributeLine, eventID: event?["id"]?.stringValue)
+            line: compiled.attributeLine, eventID: eventID())
     }
 
     private func alertError(_ message: String) -> RuleError {
@@ -246,8 +261,8 @@ public final class RuleRuntime {
         return RuleError(kind: .invalidResult, message: message, file: RuleSetSource.alertsFile, line: compiled.onSpendLine)
     }
 
-    private func failure(_ status: Int32, file: String, event: JSONValue?) -> RuleError {
-        let error = compiled.vm.error(status: status, file: file, limits: limits, eventID: event?["id"]?.stringValue)
+    private func failure(_ status: Int32, file: String, eventID: String?) -> RuleError {
+        let error = compiled.vm.error(status: status, file: file, limits: limits, eventID: eventID)
         switch error.kind {
         case .timeout, .memory:
             rebuild(after: error)

@@ -35,15 +35,17 @@ import TallyJSON
             }
         }
         // Let ingest run, then pull the plug.
-        while acknowledged.withLockedValue({ $0.count }) < 2_000 { try await Task.sleep(for: .milliseconds(20)) }
-        first.kill()
+        let deadline = ContinuousClock.now + .seconds(120)
+        while acknowledged.withLockedValue({ $0.count }) < 2_000 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await first.kill()
         for writer in writers { await writer.value }
         let acked = acknowledged.withLockedValue { $0 }
         let retries = unacknowledged.withLockedValue { $0 }
         #expect(acked.count >= 2_000)
 
         let (second, _) = try await ServerProcess.start(dataDirectory: folder)
-        defer { second.stop() }
         let client = try await TallyClient.connect(host: "127.0.0.1", port: second.rpcPort, token: token)
         var retried = Set<String>()
         for batch in retries {
@@ -68,5 +70,6 @@ import TallyJSON
         #expect(Set(stored) == expected)
         #expect(acked.isSubset(of: Set(stored)), "no acknowledged event lost")
         await client.close()
+        await second.stop()
     }
 }

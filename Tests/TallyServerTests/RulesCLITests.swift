@@ -3,7 +3,7 @@ import Testing
 
 /// `tally rules check` and `tally rules test`, run as a user's CI would, with their exit codes.
 @Suite struct RulesCLITests {
-    func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+    func run(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
         process.arguments = arguments
@@ -12,10 +12,16 @@ import Testing
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        return await offCooperativePool {
+            // Both pipes are drained at once, so a child that fills one cannot stall on it.
+            let group = DispatchGroup()
+            nonisolated(unsafe) var err = Data()
+            DispatchQueue.global().async(group: group) { err = errors.fileHandleForReading.readDataToEndOfFile() }
+            let out = output.fileHandleForReading.readDataToEndOfFile()
+            group.wait()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        }
     }
 
     func temporaryFolder() throws -> String {
@@ -24,20 +30,20 @@ import Testing
         return folder
     }
 
-    @Test func checkPassesTheShippedRulesAndFailsABrokenFileWithItsLine() throws {
-        let good = try run(["rules", "check", TestServer.shippedRules + "/default"])
+    @Test func checkPassesTheShippedRulesAndFailsABrokenFileWithItsLine() async throws {
+        let good = try await run(["rules", "check", TestServer.shippedRules + "/default"])
         #expect(good.status == 0, "\(good.errors)")
         #expect(good.output.contains("ok"))
 
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try "return {\n  attribute = function(event)\n    return event.client +\n  end\n}\n".write(toFile: folder + "/attribution.lua", atomically: true, encoding: .utf8)
-        let bad = try run(["rules", "check", folder])
+        let bad = try await run(["rules", "check", folder])
         #expect(bad.status == 1)
         #expect(bad.errors.contains("attribution.lua:"), "\(bad.errors)")
     }
 
-    @Test func testComparesAgainstExpectations() throws {
+    @Test func testComparesAgainstExpectations() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let events = [
@@ -48,11 +54,11 @@ import Testing
         try events.write(toFile: folder + "/events.jsonl", atomically: true, encoding: .utf8)
         try [#"{"id":"1","client":"acme"}"#, #"{"id":"2","client":"globex"}"#, #"{"id":"3","client":null}"#].joined(separator: "\n")
             .write(toFile: folder + "/expect.jsonl", atomically: true, encoding: .utf8)
-        let passing = try run(["rules", "test", TestServer.shippedRules + "/default", "--events", folder + "/events.jsonl", "--expect", folder + "/expect.jsonl"])
+        let passing = try await run(["rules", "test", TestServer.shippedRules + "/default", "--events", folder + "/events.jsonl", "--expect", folder + "/expect.jsonl"])
         #expect(passing.status == 0, "\(passing.output)\(passing.errors)")
 
         try [#"{"id":"1","client":"initech"}"#].joined(separator: "\n").write(toFile: folder + "/wrong.jsonl", atomically: true, encoding: .utf8)
-        let failing = try run(["rules", "test", TestServer.shippedRules + "/default", "--events", folder + "/events.jsonl", "--expect", folder + "/wrong.jsonl"])
+        let failing = try await run(["rules", "test", TestServer.shippedRules + "/default", "--events", folder + "/events.jsonl", "--expect", folder + "/wrong.jsonl"])
         #expect(failing.status == 1)
         #expect(failing.errors.contains("mismatch: event 1"))
     }

@@ -124,9 +124,9 @@ typedef enum {
     TALLY_VALUE_ARRAY = 6,
 } tally_value_type;
 
-/// Registers the members of nested object `host` (tally_event_begin_object, then one
-/// tally_event_add_* per member) and returns the object index. Called during a call, with the
-/// memory cap lifted: it must not raise.
+/// Registers nested object `host` (tally_event_begin_object, one tally_event_add_* per member,
+/// tally_event_end_object) and returns its object index.
+/// Called during a call, with the memory cap lifted: it must not raise.
 typedef int (*tally_open_fn)(void *context, lua_State *L, int host);
 /// Pushes nested array `host` as a plain table (its objects as lazy tables). Same rules.
 typedef void (*tally_push_array_fn)(void *context, lua_State *L, int host);
@@ -134,13 +134,17 @@ typedef void (*tally_push_array_fn)(void *context, lua_State *L, int host);
 void tally_vm_set_event_source(tally_vm *vm, void *context, tally_open_fn open, tally_push_array_fn push_array);
 /// Starts a new call's argument: forgets the registered objects; earlier lazy tables go stale.
 void tally_vm_next_event_generation(tally_vm *vm);
-/// Starts registering an object; its members follow. Returns the object index.
+/// Starts registering an object: members added until tally_event_end_object belong to it
+/// (objects nest). Returns the object index.
 int tally_event_begin_object(tally_vm *vm);
+void tally_event_end_object(tally_vm *vm);
 /// Adds a false/true/integer/number member to the object being registered.
 void tally_event_add_scalar(tally_vm *vm, const char *key, size_t key_length, int type, lua_Integer integer, lua_Number number);
 void tally_event_add_string(tally_vm *vm, const char *key, size_t key_length, const char *value, size_t value_length);
 /// Adds an object or array member, resolved later through the callbacks with `host`.
 void tally_event_add_nested(tally_vm *vm, const char *key, size_t key_length, int type, int host);
+/// Adds an object member that is already registered (`object` from tally_event_begin_object).
+void tally_event_add_object(tally_vm *vm, const char *key, size_t key_length, int object);
 /// Pushes a lazy table for registered object `object`.
 void tally_vm_push_lazy_object(tally_vm *vm, int object);
 /// The registered object behind the lazy table at `index` (current call only), or -1.

@@ -20,14 +20,18 @@ final class ServerProcess: @unchecked Sendable {
                                     "--http", "127.0.0.1:\(freePort())", "--log-level", "error"]
         server.process.standardOutput = server.output
         try server.process.run()
-        var text = ""
-        let deadline = Date().addingTimeInterval(30)
-        while !text.contains("JSON-RPC on tcp://") {
-            guard Date() < deadline else { throw CocoaError(.fileReadUnknown) }
-            let chunk = server.output.fileHandleForReading.availableData
-            if chunk.isEmpty { try await Task.sleep(for: .milliseconds(20)); continue }
-            text += String(decoding: chunk, as: UTF8.self)
+        let text = await offCooperativePool {
+            // Reading a pipe blocks: it must not hold one of the few threads every test shares.
+            var text = ""
+            let deadline = Date().addingTimeInterval(60)
+            while !text.contains("JSON-RPC on tcp://"), Date() < deadline {
+                let chunk = server.output.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            return text
         }
+        guard text.contains("JSON-RPC on tcp://") else { throw CocoaError(.fileReadUnknown) }
         let token = text.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("tly_") }.map(String.init)
         return (server, token)
     }
@@ -35,14 +39,16 @@ final class ServerProcess: @unchecked Sendable {
     private init(rpcPort: Int) { self.rpcPort = rpcPort }
 
     /// SIGKILL: no shutdown, no flush: what a power cut or the OOM killer does to the process.
-    func kill() {
+    func kill() async {
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        let process = self.process
+        await offCooperativePool { process.waitUntilExit() }
     }
 
-    func stop() {
+    func stop() async {
         process.interrupt()
-        process.waitUntilExit()
+        let process = self.process
+        await offCooperativePool { process.waitUntilExit() }
     }
 
     static func freePort() -> Int {
@@ -55,5 +61,14 @@ final class ServerProcess: @unchecked Sendable {
         _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Runs blocking work (pipe reads, waiting for a child process) on a Dispatch thread, so that it
+/// never occupies one of Swift concurrency's cooperative threads, which every test shares (two
+/// on this machine: blocking both would stall every other test).
+func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: work()) }
     }
 }
