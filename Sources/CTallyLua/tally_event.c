@@ -71,7 +71,7 @@ static uint32_t arena_copy(tally_vm *vm, const char *bytes, size_t length) {
     return offset;
 }
 
-void tally_vm_next_event_generation(tally_vm *vm) {
+void tally_vm_begin_argument(tally_vm *vm) {
     vm->arena_used = 0;
     vm->member_count = 0;
     vm->object_count = 0;

@@ -62,28 +62,27 @@ static void push_trimmed(lua_State *L, const char *start, const char *end) {
 static int api_split_workflow_name(lua_State *L) {
     size_t length;
     const char *name = luaL_checklstring(L, 1, &length);
-    static const char *const separators[] = {" - ", " \xE2\x80\x93 ", " \xE2\x80\x94 ", NULL};
-    const char *best = NULL;
-    size_t best_length = 0;
-    for (const char *const *separator = separators; *separator != NULL; separator++) {
-        size_t separator_length = strlen(*separator);
-        const char *hit = memmem(name, length, *separator, separator_length);
-        if (hit != NULL && (best == NULL || hit < best)) {
-            best = hit;
-            best_length = separator_length;
+    const char *end = name + length;
+    // One pass: at each space, look for "-", "\u2013" or "\u2014" followed by a space.
+    for (const char *space = memchr(name, ' ', length); space != NULL; space = memchr(space + 1, ' ', (size_t)(end - space - 1))) {
+        size_t dash = 0;
+        if (space + 2 < end && space[1] == '-') dash = 1;
+        else if (space + 4 < end && (unsigned char)space[1] == 0xE2 && (unsigned char)space[2] == 0x80 &&
+                 ((unsigned char)space[3] == 0x93 || (unsigned char)space[3] == 0x94)) dash = 3;
+        if (dash == 0 || space[1 + dash] != ' ') {
+            if (space + 1 >= end) break;
+            continue;
         }
+        push_trimmed(L, name, space);
+        if (lua_rawlen(L, -1) == 0) {
+            lua_pushnil(L);
+            return 1;
+        }
+        push_trimmed(L, space + 2 + dash, end);
+        return 2;
     }
-    if (best == NULL) {
-        lua_pushnil(L);
-        return 1;
-    }
-    push_trimmed(L, name, best);
-    if (lua_rawlen(L, -1) == 0) {
-        lua_pushnil(L);
-        return 1;
-    }
-    push_trimmed(L, best + best_length, name + length);
-    return 2;
+    lua_pushnil(L);
+    return 1;
 }
 
 // Pushes the lookup table `name` from the table at upvalue `upvalue`, or raises naming it.

@@ -138,7 +138,6 @@ void tally_pattern_install(lua_State *L, int string_table);
 // Registry keys.
 #define TALLY_REG_ENV "tally.env"
 #define TALLY_REG_LOOKUPS "tally.lookups"
-#define TALLY_REG_PROTECTED "tally.protected"
 #define TALLY_REG_TRACEBACK "tally.traceback"
 
 #endif

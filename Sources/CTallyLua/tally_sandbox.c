@@ -66,6 +66,27 @@ static int sandbox_xpcall(lua_State *L) {
     return lua_gettop(L);
 }
 
+static int sort_less_than(lua_State *L) {
+    lua_pushboolean(L, lua_compare(L, 1, 2, LUA_OPLT));
+    return 1;
+}
+
+// table.sort, but interruptible: without a comparator, Lua sorts inside one C call that the
+// deadline hook cannot reach (900,000 integers: 0.7 s on the test VM). Above SORT_NATIVE_LIMIT
+// elements it sorts through a C comparator instead: every comparison is a function call, where
+// the armed hook stops a sort that has run out of time. Small tables keep the fast path.
+#define SORT_NATIVE_LIMIT 1000
+static int sandbox_sort(lua_State *L) {
+    if (lua_isnoneornil(L, 2) && lua_type(L, 1) == LUA_TTABLE && luaL_len(L, 1) > SORT_NATIVE_LIMIT) {
+        lua_settop(L, 1);
+        lua_pushcfunction(L, sort_less_than);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 0);
+    return 0;
+}
+
 // print goes to the rule log (info), never to the server's stdout.
 static int sandbox_print(lua_State *L) {
     int count = lua_gettop(L);
@@ -120,6 +141,12 @@ int tally_sandbox_install(lua_State *L) {
     lua_getmetatable(L, -1);
     lua_pushliteral(L, "locked");
     lua_setfield(L, -2, "__metatable");
+    lua_settop(L, 1);
+
+    lua_getfield(L, 1, LUA_TABLIBNAME);
+    lua_getfield(L, 2, "sort");
+    lua_pushcclosure(L, sandbox_sort, 1);
+    lua_setfield(L, 2, "sort");
     lua_settop(L, 1);
 
     lua_getfield(L, 1, LUA_MATHLIBNAME);

@@ -91,7 +91,7 @@ tally_vm *tally_vm_new(size_t memory_limit) {
         return NULL;
     }
     // Generational collection suits the workload: one short-lived event table per call.
-    if (getenv("TALLY_GC_INC")) lua_gc(L, LUA_GCINC, 0, 0, 0); else lua_gc(L, LUA_GCGEN, 0, 0);
+    lua_gc(L, LUA_GCGEN, 0, 0);
     tally_watchdog_register(vm);
     return vm;
 }

@@ -83,6 +83,20 @@ public actor AgencyRules {
         return (runtime.version, events.map { event in Result { () throws(RuleError) -> Attribution in try runtime.attribute(event) } })
     }
 
+    /// Attributes a batch of typed events (see ``RuleArgument``), the ingest fast path: no
+    /// `JSONValue` is built per event.
+    public func attribute<Event: RuleArgument & Sendable>(events: [Event]) -> (version: RuleVersion?, results: [Result<Attribution, RuleError>]) {
+        guard let runtime else {
+            let error = unavailable()
+            return (nil, events.map { event in
+                var error = error
+                error.eventID = event.ruleArgumentID
+                return .failure(error)
+            })
+        }
+        return (runtime.version, events.map { event in Result { () throws(RuleError) -> Attribution in try runtime.attribute(event) } })
+    }
+
     /// Runs `on_spend(status)` from `alerts.lua`; no alerts when the set has none.
     public func onSpend(_ status: JSONValue) throws(RuleError) -> [RuleAlert] {
         try serving().onSpend(status)

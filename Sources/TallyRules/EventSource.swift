@@ -23,14 +23,14 @@ final class EventSource {
     /// Pushes a call's argument: an object as a lazy table, anything else directly.
     func pushArgument(_ value: JSONValue) {
         if !nested.isEmpty { nested.removeAll(keepingCapacity: true) }
-        tally_vm_next_event_generation(handle)
+        tally_vm_begin_argument(handle)
         push(value, depth: 0)
     }
 
     /// Pushes a typed argument as a lazy table: it writes its own members.
     func pushArgument(_ argument: some RuleArgument) {
         if !nested.isEmpty { nested.removeAll(keepingCapacity: true) }
-        tally_vm_next_event_generation(handle)
+        tally_vm_begin_argument(handle)
         let object = tally_event_begin_object(handle)
         var writer = RuleArgumentWriter(source: self)
         argument.writeMembers(to: &writer)
@@ -69,21 +69,22 @@ final class EventSource {
 
     /// Registers an object's members; returns its object index.
     private func register(_ members: [String: JSONValue]) -> Int32 {
-        let handle = self.handle
         let object = tally_event_begin_object(handle)
-        for (key, member) in members {
-            let registered: Void? = key.utf8.withContiguousStorageIfAvailable { keyBytes in
-                add(member, key: UnsafeRawPointer(keyBytes.baseAddress)?.assumingMemoryBound(to: CChar.self), length: keyBytes.count)
-            }
-            if registered == nil {  // a bridged string without contiguous UTF-8
-                var key = key
-                key.withUTF8 { keyBytes in
-                    add(member, key: UnsafeRawPointer(keyBytes.baseAddress)?.assumingMemoryBound(to: CChar.self), length: keyBytes.count)
-                }
-            }
-        }
+        members.forEachMember { key, member in add(member, key: key) }
         tally_event_end_object(handle)
         return object
+    }
+
+    func add(_ member: JSONValue, key: String) {
+        let registered: Void? = key.utf8.withContiguousStorageIfAvailable { keyBytes in
+            add(member, key: UnsafeRawPointer(keyBytes.baseAddress)?.assumingMemoryBound(to: CChar.self), length: keyBytes.count)
+        }
+        if registered == nil {  // a bridged string without contiguous UTF-8
+            var key = key
+            key.withUTF8 { keyBytes in
+                add(member, key: UnsafeRawPointer(keyBytes.baseAddress)?.assumingMemoryBound(to: CChar.self), length: keyBytes.count)
+            }
+        }
     }
 
     @inline(__always)

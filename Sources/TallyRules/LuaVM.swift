@@ -74,8 +74,8 @@ final class LuaVM {
         case .object(let members):
             guard depth < Self.maximumDepth, lua_checkstack(state, 4) != 0 else { return lua_pushnil(state) }
             lua_createtable(state, 0, Int32(clamping: members.count))
-            for (key, member) in members {
-                if case .null = member { continue }
+            members.forEachMember { key, member in
+                if case .null = member { return }
                 pushString(key)
                 push(member, depth: depth + 1)
                 lua_rawset(state, -3)

@@ -1,12 +1,14 @@
 /// The limits every rule call runs under. One set per agency; the defaults suit attribution
 /// rules (a handful of table lookups per event).
 public struct RuleLimits: Sendable, Hashable {
-    /// Longest a single call (`attribute`, `on_spend`) may run before it is stopped with a
-    /// ``RuleError/Kind/timeout``. Checked by a watchdog about once a millisecond, so a call is
-    /// stopped between `callDeadline` and `callDeadline` + ~1 ms (plus the time of the C function
-    /// it may be in: see docs/rules.md, "Limits").
+    /// CPU time a single call (`attribute`, `on_spend`) may use before it is stopped with a
+    /// ``RuleError/Kind/timeout``. A watchdog checks about once a millisecond, so a runaway call
+    /// is stopped within about a millisecond of its budget (plus the C function it may be in:
+    /// see docs/rules.md, "Limits"). It counts the CPU time of the calling thread (Linux), so a
+    /// call the OS preempted is not charged for waiting; a call is stopped anyway one second of
+    /// wall time past its deadline. Where thread CPU clocks are unavailable it is wall time.
     public var callDeadline: Duration
-    /// Longest loading may run: the file's top-level code, then each smoke-test call.
+    /// The same limit while loading: for the files' top-level code, then for each smoke-test call.
     public var loadDeadline: Duration
     /// Most memory one rule set's Lua state may hold, in bytes. A reload briefly holds two.
     public var memoryLimit: Int

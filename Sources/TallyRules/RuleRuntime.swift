@@ -59,8 +59,9 @@ public final class RuleRuntime {
 
     /// Runs `attribute(event)` from `attribution.lua`: which client this event's spend belongs to.
     ///
-    /// The hot path of ingest: one pcall into a state kept warm, with the event built as a fresh
-    /// table and no hook armed unless the deadline passes.
+    /// The hot path of ingest: one pcall into a state kept warm, the event passed as a table whose
+    /// fields are converted only when the rule reads them, and no hook armed unless the deadline
+    /// passes. For typed events, ``attribute(_:)-(RuleArgument)`` skips building a `JSONValue`.
     public func attribute(_ event: JSONValue) throws(RuleError) -> Attribution {
         try attribute(event, deadline: callDeadline)
     }
@@ -205,7 +206,7 @@ public final class RuleRuntime {
         }
         var alerts: [RuleAlert] = []
         alerts.reserveCapacity(count)
-        for index in 1...max(1, count) where index <= count {
+        for index in stride(from: 1, through: count, by: 1) {
             guard lua_rawgeti(state, 1, lua_Integer(index)) == LUA_TTABLE else {
                 throw alertError("alert \(index) must be a table {key=, level=, message=, data=}, not a \(vm.typeName(at: -1))")
             }

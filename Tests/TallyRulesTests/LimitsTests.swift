@@ -39,6 +39,11 @@ struct LimitsTests {
         expectContained(try hostileRuntime("string.gsub('abc', '%w', function(c) while true do end end)"), kinds: [.timeout])
     }
 
+    @Test func sortingAHugeTableBuiltInCTimesOut() throws {
+        // table.move doubles the table inside C calls, quicker than a Lua loop could fill it.
+        expectContained(try hostileRuntime("local t = {1} for i = 1, 19 do table.move(t, 1, #t, #t + 1) end table.sort(t)"), kinds: [.timeout, .memory])
+    }
+
     @Test(arguments: [
         "string.find(string.rep('a', 5000), '.-.-.-.-b')",
         "string.match(string.rep('a', 5000), '^(.-)(.-)(.-)(.-)x$')",

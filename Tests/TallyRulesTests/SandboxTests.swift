@@ -169,6 +169,19 @@ struct SandboxTests {
         #expect(try attempt("tally.log('loud', 'x')").contains("invalid option 'loud'"))
     }
 
+    @Test func tableSortStillSorts() throws {
+        #expect(try evaluate("local t = {5, 3, 9, 1} table.sort(t) return 'acme', table.concat(t, ',')") == "1,3,5,9")
+        #expect(try evaluate("local t = {'b', 'a', 'c'} table.sort(t, function(a, b) return a > b end) return 'acme', table.concat(t)") == "cba")
+        #expect(try evaluate("""
+            local t = {}
+            for i = 1, 5000 do t[i] = (i * 7919) % 5003 end
+            table.sort(t)
+            for i = 2, #t do if t[i - 1] > t[i] then return 'acme', 'unsorted at ' .. i end end
+            return 'acme', 'sorted'
+            """) == "sorted")
+        #expect(try attempt("local t = {} for i = 1, 2000 do t[i] = i end t[77] = 'x' table.sort(t)").contains("attempt to compare"))
+    }
+
     @Test func hostHelpers() throws {
         #expect(try evaluate("return 'acme', tally.slug('  Innovate Corp., Ltd.  ')") == "innovate-corp-ltd")
         #expect(try evaluate("return 'acme', tally.slug('ÄCME--Labs__2')") == "cme-labs-2")

@@ -4,24 +4,26 @@ import Testing
 /// `tally rules check` and `tally rules test`, run as a user's CI would, with their exit codes.
 @Suite struct RulesCLITests {
     func run(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
+        // Output to files, not pipes, and a polled exit: nothing here blocks a shared thread.
+        let base = NSTemporaryDirectory() + "tally-cli-out-\(UUID().uuidString)"
+        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: base + ".out")
+            try? FileManager.default.removeItem(atPath: base + ".err")
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
         process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
+        process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
+        process.standardError = FileHandle(forWritingAtPath: base + ".err")
         try process.run()
-        return await offCooperativePool {
-            // Both pipes are drained at once, so a child that fills one cannot stall on it.
-            let group = DispatchGroup()
-            nonisolated(unsafe) var err = Data()
-            DispatchQueue.global().async(group: group) { err = errors.fileHandleForReading.readDataToEndOfFile() }
-            let out = output.fileHandleForReading.readDataToEndOfFile()
-            group.wait()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
-        }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        if process.isRunning { process.terminate() }
+        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+        return (process.terminationStatus, (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? "",
+                (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "")
     }
 
     func temporaryFolder() throws -> String {

@@ -132,8 +132,9 @@ typedef int (*tally_open_fn)(void *context, lua_State *L, int host);
 typedef void (*tally_push_array_fn)(void *context, lua_State *L, int host);
 
 void tally_vm_set_event_source(tally_vm *vm, void *context, tally_open_fn open, tally_push_array_fn push_array);
-/// Starts a new call's argument: forgets the registered objects; earlier lazy tables go stale.
-void tally_vm_next_event_generation(tally_vm *vm);
+/// Starts a new call's argument: forgets the registered objects; lazy tables of earlier calls
+/// go stale (reading an unread field from one raises an error).
+void tally_vm_begin_argument(tally_vm *vm);
 /// Starts registering an object: members added until tally_event_end_object belong to it
 /// (objects nest). Returns the object index.
 int tally_event_begin_object(tally_vm *vm);

@@ -4,7 +4,9 @@ import Foundation
 final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let rpcPort: Int
-    private let output = Pipe()
+    /// The child's standard output goes to a file, not a pipe: a pipe's write end can leak into
+    /// other children spawned at the same moment and then never report end-of-file.
+    private let outputPath = NSTemporaryDirectory() + "tally-serve-\(UUID().uuidString).log"
 
     /// The `tally` executable next to the test bundle (`.build/debug/tally`).
     static var binary: String {
@@ -18,20 +20,19 @@ final class ServerProcess: @unchecked Sendable {
         server.process.executableURL = URL(fileURLWithPath: binary)
         server.process.arguments = ["serve", "--data", dataDirectory, "--rpc", "127.0.0.1:\(server.rpcPort)",
                                     "--http", "127.0.0.1:\(freePort())", "--log-level", "error"]
-        server.process.standardOutput = server.output
+        _ = FileManager.default.createFile(atPath: server.outputPath, contents: nil)
+        server.process.standardOutput = FileHandle(forWritingAtPath: server.outputPath)
         try server.process.run()
-        let text = await offCooperativePool {
-            // Reading a pipe blocks: it must not hold one of the few threads every test shares.
-            var text = ""
-            let deadline = Date().addingTimeInterval(60)
-            while !text.contains("JSON-RPC on tcp://"), Date() < deadline {
-                let chunk = server.output.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
+        var text = ""
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !text.contains("JSON-RPC on tcp://") {
+            guard ContinuousClock.now < deadline, server.process.isRunning else {
+                server.process.terminate()
+                throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "tally serve did not start: \(text)"])
             }
-            return text
+            try await Task.sleep(for: .milliseconds(20))
+            text = (try? String(contentsOfFile: server.outputPath, encoding: .utf8)) ?? ""
         }
-        guard text.contains("JSON-RPC on tcp://") else { throw CocoaError(.fileReadUnknown) }
         let token = text.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("tly_") }.map(String.init)
         return (server, token)
     }
@@ -41,14 +42,17 @@ final class ServerProcess: @unchecked Sendable {
     /// SIGKILL: no shutdown, no flush: what a power cut or the OOM killer does to the process.
     func kill() async {
         Foundation.kill(process.processIdentifier, SIGKILL)
-        let process = self.process
-        await offCooperativePool { process.waitUntilExit() }
+        await waitForExit()
     }
 
     func stop() async {
         process.interrupt()
-        let process = self.process
-        await offCooperativePool { process.waitUntilExit() }
+        await waitForExit()
+        try? FileManager.default.removeItem(atPath: outputPath)
+    }
+
+    private func waitForExit() async {
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
     }
 
     static func freePort() -> Int {
@@ -61,14 +65,5 @@ final class ServerProcess: @unchecked Sendable {
         _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-}
-
-/// Runs blocking work (pipe reads, waiting for a child process) on a Dispatch thread, so that it
-/// never occupies one of Swift concurrency's cooperative threads, which every test shares (two
-/// on this machine: blocking both would stall every other test).
-func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(returning: work()) }
     }
 }
