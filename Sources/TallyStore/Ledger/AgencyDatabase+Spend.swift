@@ -47,14 +47,16 @@ extension AgencyDatabase {
         var bucket: Int64?
     }
 
-    private func filterClause(_ query: SpendQuery, prefix: String) -> (sql: String, values: [any SQLiteBindable]) {
+    /// The WHERE terms for the query's filters. Rollups store unattributed as '' (NOT NULL), so a
+    /// client filter stays a plain comparison there and can use the (client, hour) key.
+    private func filterClause(_ query: SpendQuery, prefix: String, clientIsNullable: Bool = true) -> (sql: String, values: [any SQLiteBindable]) {
         var clauses: [String] = []
         var values: [any SQLiteBindable] = []
         for dimension in SpendQuery.Dimension.allCases {
             guard let wanted = query.filters[dimension], !wanted.isEmpty else { continue }
             let column = prefix + dimension.rawValue
             let normalized = wanted.map { dimension == .client && $0 == "unattributed" ? "" : $0 }
-            clauses.append("\(dimension == .client ? "COALESCE(\(column), '')" : column) IN (\(normalized.map { _ in "?" }.joined(separator: ", ")))")
+            clauses.append("\(dimension == .client && clientIsNullable ? "COALESCE(\(column), '')" : column) IN (\(normalized.map { _ in "?" }.joined(separator: ", ")))")
             values.append(contentsOf: normalized.map { $0 as any SQLiteBindable })
         }
         return (clauses.map { " AND " + $0 }.joined(), values)
@@ -64,7 +66,7 @@ extension AgencyDatabase {
         let dimensions = query.groupBy.map(\.rawValue)
         let selectHour = query.bucket != nil
         let groupColumns = dimensions + (selectHour ? ["hour_us"] : [])
-        let filter = filterClause(query, prefix: "")
+        let filter = filterClause(query, prefix: "", clientIsNullable: false)
         let tokenSums = LedgerSchema.tokenColumns.map { "SUM(\($0))" }.joined(separator: ", ")
         let sql = """
             SELECT \((groupColumns + ["SUM(events)", "SUM(errors)", "SUM(unpriced)", "SUM(cost_pico)", tokenSums]).joined(separator: ", "))
