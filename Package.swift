@@ -50,13 +50,15 @@ let package = Package(
             resources: [.copy("Resources")]
         ),
         .target(name: "TallyClient", dependencies: ["TallyJSON", "TallyRPC", nioCore, nioPosix]),
+        // Child processes without Foundation's Process (tests and benchmarks run `tally serve`).
+        .target(name: "TallyProcess"),
         .executableTarget(
             name: "tally",
             dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyCore", "TallyJSON", "TallyRules", argumentParser, logging, lifecycle]
         ),
         .executableTarget(
             name: "tally-bench",
-            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyCore", "TallyJSON", "TallyRules", argumentParser, logging],
+            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyCore", "TallyJSON", "TallyRules", "TallyProcess", argumentParser, logging],
             path: "Sources/TallyBench"
         ),
 
@@ -67,7 +69,7 @@ let package = Package(
         .testTarget(name: "TallyRPCTests", dependencies: ["TallyRPC", "TallyJSON", "TallyCore"]),
         .testTarget(
             name: "TallyServerTests",
-            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyRPC", "TallyJSON", "TallyCore", nioCore, nioPosix]
+            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyRPC", "TallyJSON", "TallyCore", "TallyProcess", nioCore, nioPosix]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -29,13 +29,13 @@ do {
     }
     if which == "health" || which == "all" {
         header("health.check round trips over one pipelined TCP connection (server in its own process)")
-        let server = try ServerProcess(tallyBinary: tallyBinary)
-        defer { server.stop() }
+        let server = try await ServerProcess(tallyBinary: tallyBinary)
         for window in [1, 16, 128] {
             let report = try await HealthBenchmark.run(server: server, total: window == 1 ? 20_000 : 200_000, window: window)
             print(String(format: "window %3d: %9.0f calls/s   p50 %7.1f µs   p99 %7.1f µs", window, report.perSecond, report.percentile(0.5), report.percentile(0.99)))
         }
         print("server peak RSS: \(server.peakResidentKiB / 1024) MiB")
+        await server.stop()
     }
     if which == "rules" || which == "all" {
         header("attribution with the shipped default rules (one Lua state, typical events)")
@@ -47,9 +47,9 @@ do {
         let events = option("--events", default: 200_000)
         for (label, rules) in [("default rules active (./rules)", "./rules"), ("no rule folder (built-in attribution)", "/nonexistent-tally-rules")] {
             header("ingest.events, batches of 1,000, one pipelined TCP connection (window 4), \(events) events, \(label)")
-            let server = try ServerProcess(tallyBinary: tallyBinary, extraArguments: ["--rules", rules])
-            defer { server.stop() }
-            let result = try await IngestBenchmark.run(server: server, batches: events / 1_000, batchSize: 1_000, window: 4)
+            let server = try await ServerProcess(tallyBinary: tallyBinary, extraArguments: ["--rules", rules])
+                let result = try await IngestBenchmark.run(server: server, batches: events / 1_000, batchSize: 1_000, window: 4)
+            await server.stop()
             let perSecond = Double(result.events) / (Double(result.server.elapsed.components.seconds) + Double(result.server.elapsed.components.attoseconds) / 1e18)
             print(String(format: "server: %9.0f events/s   ack latency per batch p50 %7.2f ms   p99 %7.2f ms   peak RSS %d MiB",
                          perSecond, result.server.percentile(0.5) / 1000, result.server.percentile(0.99) / 1000, result.peakResidentMiB))
@@ -61,8 +61,7 @@ do {
     if which == "query" || which == "all" {
         let events = option("--events", default: which == "all" ? 1_000_000 : 10_000_000)
         header("spend.query: one client's month by day and model, over \(events) stored events")
-        let server = try ServerProcess(tallyBinary: tallyBinary)
-        defer { server.stop() }
+        let server = try await ServerProcess(tallyBinary: tallyBinary)
         let seeding = try await QueryBenchmark.seed(server: server, events: events)
         print(String(format: "seeded %d events at %.0f events/s", seeding.count,
                      Double(seeding.count) / (Double(seeding.elapsed.components.seconds) + Double(seeding.elapsed.components.attoseconds) / 1e18)))
@@ -70,6 +69,7 @@ do {
         print(String(format: "spend.query round trip over TCP: p50 %.2f ms   max %.2f ms", latencies[latencies.count / 2] / 1000, latencies.last! / 1000)
               + "   (\(sample["rows"]?.arrayValue?.count ?? 0) rows over \(sample["total"]?["events"]?.int64Value ?? 0) of the client's events)")
         print("server peak RSS: \(server.peakResidentKiB / 1024) MiB")
+        await server.stop()
     }
 } catch {
     print("benchmark failed: \(error)")

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import TallyProcess
 import Testing
 import TallyClient
 import TallyJSON
@@ -10,7 +11,8 @@ import TallyJSON
     @Test func everyAcknowledgedEventSurvivesSIGKILLAndRetriesAreStoredOnce() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-crash-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let (first, firstToken) = try await ServerProcess.start(dataDirectory: folder)
+        let first = try await TallyBinary.serve(dataDirectory: folder)
+        let firstToken = first.firstStartToken
         let token = try #require(firstToken)
 
         let acknowledged = NIOLockedValueBox<Set<String>>([])
@@ -45,7 +47,7 @@ import TallyJSON
         let retries = unacknowledged.withLockedValue { $0 }
         #expect(acked.count >= 2_000)
 
-        let (second, _) = try await ServerProcess.start(dataDirectory: folder)
+        let second = try await TallyBinary.serve(dataDirectory: folder)
         let client = try await TallyClient.connect(host: "127.0.0.1", port: second.rpcPort, token: token)
         var retried = Set<String>()
         for batch in retries {

@@ -1,29 +1,11 @@
 import Foundation
+import TallyProcess
 import Testing
 
 /// `tally rules check` and `tally rules test`, run as a user's CI would, with their exit codes.
 @Suite struct RulesCLITests {
     func run(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
-        // Output to files, not pipes, and a polled exit: nothing here blocks a shared thread.
-        let base = NSTemporaryDirectory() + "tally-cli-out-\(UUID().uuidString)"
-        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: base + ".out")
-            try? FileManager.default.removeItem(atPath: base + ".err")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
-        process.arguments = arguments
-        process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
-        process.standardError = FileHandle(forWritingAtPath: base + ".err")
-        try process.run()
-        let deadline = ContinuousClock.now + .seconds(60)
-        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        if process.isRunning { process.terminate() }
-        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
-        return (process.terminationStatus, (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? "",
-                (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "")
+        try await ChildProcess.run(TallyBinary.path, arguments)
     }
 
     func temporaryFolder() throws -> String {

@@ -32,9 +32,19 @@ struct TCPConnection {
                             for _ in 0..<batch.freedSlots { limiter.release() }
                         }
                     }
-                    try await readLoop(inbound, group: &group, limiter: limiter, sequencer: sequencer, session: session)
+                    // However the input ends (end of stream, half-close, or a read error such as a
+                    // reset), the requests in flight are answered and the writer is told to end:
+                    // it waits on a continuation that task cancellation does not reach, so a
+                    // thrown read error must not skip `finish()` or the group never completes.
+                    var readError: (any Error)?
+                    do {
+                        try await readLoop(inbound, group: &group, limiter: limiter, sequencer: sequencer, session: session)
+                    } catch {
+                        readError = error
+                    }
                     await limiter.drain()
                     queue.finish()
+                    if let readError { throw readError }
                 }
             }
         } catch {
