@@ -55,6 +55,26 @@ import TallyJSON
         await server.stop()
     }
 
+    /// A client that resets its connection while answers are still queued must not keep the
+    /// connection (and so the shutdown) waiting: the time limit turns such a hang into a failure.
+    @Test(.timeLimit(.minutes(1))) func connectionsResetMidStreamDoNotHoldUpTheShutdown() async throws {
+        let server = try await TestServer.start()
+        for _ in 0..<20 {
+            let connection = try await server.rawTCP()
+            var text = ""
+            for id in 0..<500 { text += #"{"jsonrpc":"2.0","method":"health.check","id":\#(id)}"# + "\n" }
+            try await connection.send(text)
+            await connection.reset()
+        }
+        let survivor = try await server.rawTCP()
+        try await survivor.sendLine(#"{"jsonrpc":"2.0","method":"health.check","id":"alive"}"#)
+        #expect(try await survivor.readJSON()["id"] == "alive")
+        await server.server.shutdown()
+        #expect(await survivor.isClosed(within: .seconds(5)))
+        await expectRefused(port: server.addresses.rpc.port)
+        await server.stop()
+    }
+
     func expectRefused(port: Int) async {
         await #expect(throws: (any Error).self) { _ = try await RawConnection.connect(port: port) }
     }

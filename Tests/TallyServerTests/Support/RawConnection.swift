@@ -53,6 +53,12 @@ final class RawConnection: Sendable {
 
     func close() async { try? await channel.close() }
 
+    /// Aborts the connection with a TCP reset (SO_LINGER 0), as a crashed client does.
+    func reset() async {
+        try? await (channel as? any SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+        try? await channel.close()
+    }
+
     /// The next newline-terminated line, without the newline.
     func readLine(timeout: Duration = .seconds(10)) async throws -> String {
         try await poll(timeout: timeout, what: "a line") { state in
