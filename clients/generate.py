@@ -250,7 +250,7 @@ class Param:
 
 
 class Method:
-    def __init__(self, raw: Dict[str, Any]):
+    def __init__(self, raw: Dict[str, Any], schemas: "Schemas"):
         if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
             raise GenerationError(f"a method without a name: {raw!r}")
         self.name: str = raw["name"]
@@ -259,9 +259,8 @@ class Method:
         params = raw.get("params") or []
         if isinstance(params, dict) or not isinstance(params, list):
             raise GenerationError(f"{self.name}: params must be a list")
-        self.params = [Param(p) for p in params if not (isinstance(p, dict) and "$ref" in p)]
-        if any(isinstance(p, dict) and "$ref" in p for p in params):
-            raise GenerationError(f"{self.name}: $ref params are not supported by the generator yet")
+        # A param may be a $ref to a content descriptor (#/components/contentDescriptors/...).
+        self.params = [Param(schemas.resolve(p)) for p in params]
         seen = set()
         for p in self.params:
             if p.name in seen:
@@ -287,7 +286,8 @@ def load_methods(doc: Dict[str, Any]) -> List[Method]:
     raw_methods = doc.get("methods")
     if not isinstance(raw_methods, list):
         raise GenerationError("openrpc.json has no methods list")
-    methods = [Method(m) for m in raw_methods]
+    schemas = Schemas(doc)
+    methods = [Method(m, schemas) for m in raw_methods]
     for attr, reserved in (("py", PY_RESERVED), ("js", JS_RESERVED), ("swift", SWIFT_RESERVED)):
         owners: Dict[str, str] = {}
         for m in methods:
@@ -374,15 +374,15 @@ def render_python(doc: Dict[str, Any], methods: List[Method]) -> str:
         if len(body) > 1:
             body.append('        """')
         out += body
-        out.append("        params: Dict[str, Any] = {}")
+        out.append("        _params: Dict[str, Any] = {}")
         for p in m.params:
             name = py_param_name(p.name)
             if p.required:
-                out.append(f"        params[{json.dumps(p.name)}] = {name}")
+                out.append(f"        _params[{json.dumps(p.name)}] = {name}")
             else:
                 out.append(f"        if {name} is not OMIT:")
-                out.append(f"            params[{json.dumps(p.name)}] = {name}")
-        out.append(f"        return self.call({json.dumps(m.name)}, params)")
+                out.append(f"            _params[{json.dumps(p.name)}] = {name}")
+        out.append(f"        return self.call({json.dumps(m.name)}, _params)")
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -492,7 +492,7 @@ def render_swift(doc: Dict[str, Any], methods: List[Method]) -> str:
                 lines = _doc_lines(f"- {swift_param_name(p.name)}: {p.description}", 90)
                 out += ["    /// " + (line if i == 0 else "  " + line) for i, line in enumerate(lines)]
         args = []
-        taken = {"params"}
+        taken = {"callParams"}
         for p in m.params:
             label = swift_param_name(p.name)
             if label in taken:
@@ -502,15 +502,15 @@ def render_swift(doc: Dict[str, Any], methods: List[Method]) -> str:
             args.append(f"{swift_ident(label)}: {typ}" if p.required else f"{swift_ident(label)}: {typ}? = nil")
         out.append(f"    public func {m.swift}(" + ", ".join(args) + ") async throws -> JSONValue {")
         if m.params:
-            out.append("        var params: [String: JSONValue] = [:]")
+            out.append("        var callParams: [String: JSONValue] = [:]")
             for p in m.params:
                 label = swift_ident(swift_param_name(p.name))
                 _, conv = schemas.swift_type(p.schema)
                 if p.required:
-                    out.append(f"        params[{_swift_str(p.name)}] = {conv.format(label)}")
+                    out.append(f"        callParams[{_swift_str(p.name)}] = {conv.format(label)}")
                 else:
-                    out.append(f"        if let {label} {{ params[{_swift_str(p.name)}] = {conv.format(label)} }}")
-            out.append(f"        return try await call({_swift_str(m.name)}, params)")
+                    out.append(f"        if let {label} {{ callParams[{_swift_str(p.name)}] = {conv.format(label)} }}")
+            out.append(f"        return try await call({_swift_str(m.name)}, callParams)")
         else:
             out.append(f"        try await call({_swift_str(m.name)})")
         out.append("    }")

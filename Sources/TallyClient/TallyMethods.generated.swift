@@ -32,17 +32,17 @@ extension TallyClient {
     /// `session.hello` (public): Authenticate a TCP connection with a token.
     /// - token: A token from 'tally token create' (tly_...).
     public func sessionHello(token: String) async throws -> JSONValue {
-        var params: [String: JSONValue] = [:]
-        params["token"] = .string(token)
-        return try await call("session.hello", params)
+        var callParams: [String: JSONValue] = [:]
+        callParams["token"] = .string(token)
+        return try await call("session.hello", callParams)
     }
 
     /// `health.check` (public): Liveness and readiness.
     /// - service: "" or "tally".
     public func healthCheck(service: String? = nil) async throws -> JSONValue {
-        var params: [String: JSONValue] = [:]
-        if let service { params["service"] = .string(service) }
-        return try await call("health.check", params)
+        var callParams: [String: JSONValue] = [:]
+        if let service { callParams["service"] = .string(service) }
+        return try await call("health.check", callParams)
     }
 
     /// `rpc.discover` (public): This OpenRPC document.
@@ -54,10 +54,10 @@ extension TallyClient {
     /// once.
     /// - label: What the token is for.
     public func tokensCreate(role: String, label: String? = nil) async throws -> JSONValue {
-        var params: [String: JSONValue] = [:]
-        params["role"] = .string(role)
-        if let label { params["label"] = .string(label) }
-        return try await call("tokens.create", params)
+        var callParams: [String: JSONValue] = [:]
+        callParams["role"] = .string(role)
+        if let label { callParams["label"] = .string(label) }
+        return try await call("tokens.create", callParams)
     }
 
     /// `tokens.list` (admin): The caller's agency's tokens, never their secrets.
@@ -68,81 +68,81 @@ extension TallyClient {
     /// `tokens.revoke` (admin): Revoke one of the caller's agency's tokens by id; it stops working
     /// at once.
     public func tokensRevoke(id: String) async throws -> JSONValue {
-        var params: [String: JSONValue] = [:]
-        params["id"] = .string(id)
-        return try await call("tokens.revoke", params)
+        var callParams: [String: JSONValue] = [:]
+        callParams["id"] = .string(id)
+        return try await call("tokens.revoke", callParams)
     }
 
     /// `ingest.events` (ingest): Store a batch of usage events; each is answered accepted,
     /// duplicate or rejected.
     public func ingestEvents(events: JSONValue) async throws -> JSONValue {
-        var params: [String: JSONValue] = [:]
-        params["events"] = events
-        return try await call("ingest.events", params)
+        var callParams: [String: JSONValue] = [:]
+        callParams["events"] = events
+        return try await call("ingest.events", callParams)
     }
 
     /// `spend.query` (read): Spend over a time range, grouped and filtered, from hourly rollups.
     public func spendQuery(from: String? = nil, to: String? = nil, groupBy: JSONValue? = nil, filter: JSONValue? = nil, timezone: String? = nil, limit: Int64? = nil) async throws -> JSONValue {
-        var params: [String: JSONValue] = [:]
-        if let from { params["from"] = .string(from) }
-        if let to { params["to"] = .string(to) }
-        if let groupBy { params["group_by"] = groupBy }
-        if let filter { params["filter"] = filter }
-        if let timezone { params["timezone"] = .string(timezone) }
-        if let limit { params["limit"] = .integer(limit) }
-        return try await call("spend.query", params)
+        var callParams: [String: JSONValue] = [:]
+        if let from { callParams["from"] = .string(from) }
+        if let to { callParams["to"] = .string(to) }
+        if let groupBy { callParams["group_by"] = groupBy }
+        if let filter { callParams["filter"] = filter }
+        if let timezone { callParams["timezone"] = .string(timezone) }
+        if let limit { callParams["limit"] = .integer(limit) }
+        return try await call("spend.query", callParams)
     }
 
     /// `events.list` (read): Stored events, filtered, in storage order, paged with a cursor.
     /// - cursor: next_cursor of the previous page
     /// - includeRaw: add each event as received
     public func eventsList(from: String? = nil, to: String? = nil, filter: JSONValue? = nil, unpricedOnly: Bool? = nil, cursor: String? = nil, limit: Int64? = nil, includeRaw: Bool? = nil) async throws -> JSONValue {
-        var params: [String: JSONValue] = [:]
-        if let from { params["from"] = .string(from) }
-        if let to { params["to"] = .string(to) }
-        if let filter { params["filter"] = filter }
-        if let unpricedOnly { params["unpriced_only"] = .bool(unpricedOnly) }
-        if let cursor { params["cursor"] = .string(cursor) }
-        if let limit { params["limit"] = .integer(limit) }
-        if let includeRaw { params["include_raw"] = .bool(includeRaw) }
-        return try await call("events.list", params)
+        var callParams: [String: JSONValue] = [:]
+        if let from { callParams["from"] = .string(from) }
+        if let to { callParams["to"] = .string(to) }
+        if let filter { callParams["filter"] = filter }
+        if let unpricedOnly { callParams["unpriced_only"] = .bool(unpricedOnly) }
+        if let cursor { callParams["cursor"] = .string(cursor) }
+        if let limit { callParams["limit"] = .integer(limit) }
+        if let includeRaw { callParams["include_raw"] = .bool(includeRaw) }
+        return try await call("events.list", callParams)
     }
 
     /// `prices.set` (admin): Set an agency price override (a negotiated rate, a fine-tuned or
     /// private model); overrides win.
     public func pricesSet(provider: String, model: String, mode: String? = nil, effectiveFrom: String? = nil, prices: JSONValue? = nil, contextTiers: JSONValue? = nil, serviceTiers: JSONValue? = nil, perRequest: Int64? = nil, perWebSearchCall: Int64? = nil) async throws -> JSONValue {
-        var params: [String: JSONValue] = [:]
-        params["provider"] = .string(provider)
-        params["model"] = .string(model)
-        if let mode { params["mode"] = .string(mode) }
-        if let effectiveFrom { params["effective_from"] = .string(effectiveFrom) }
-        if let prices { params["prices"] = prices }
-        if let contextTiers { params["context_tiers"] = contextTiers }
-        if let serviceTiers { params["service_tiers"] = serviceTiers }
-        if let perRequest { params["per_request"] = .integer(perRequest) }
-        if let perWebSearchCall { params["per_web_search_call"] = .integer(perWebSearchCall) }
-        return try await call("prices.set", params)
+        var callParams: [String: JSONValue] = [:]
+        callParams["provider"] = .string(provider)
+        callParams["model"] = .string(model)
+        if let mode { callParams["mode"] = .string(mode) }
+        if let effectiveFrom { callParams["effective_from"] = .string(effectiveFrom) }
+        if let prices { callParams["prices"] = prices }
+        if let contextTiers { callParams["context_tiers"] = contextTiers }
+        if let serviceTiers { callParams["service_tiers"] = serviceTiers }
+        if let perRequest { callParams["per_request"] = .integer(perRequest) }
+        if let perWebSearchCall { callParams["per_web_search_call"] = .integer(perWebSearchCall) }
+        return try await call("prices.set", callParams)
     }
 
     /// `prices.list` (read): The price catalog the agency's events are priced with: overrides
     /// first, then the shipped catalog.
     /// - model: a part of the model name
     public func pricesList(provider: String? = nil, model: String? = nil, layer: String? = nil, limit: Int64? = nil) async throws -> JSONValue {
-        var params: [String: JSONValue] = [:]
-        if let provider { params["provider"] = .string(provider) }
-        if let model { params["model"] = .string(model) }
-        if let layer { params["layer"] = .string(layer) }
-        if let limit { params["limit"] = .integer(limit) }
-        return try await call("prices.list", params)
+        var callParams: [String: JSONValue] = [:]
+        if let provider { callParams["provider"] = .string(provider) }
+        if let model { callParams["model"] = .string(model) }
+        if let layer { callParams["layer"] = .string(layer) }
+        if let limit { callParams["limit"] = .integer(limit) }
+        return try await call("prices.list", callParams)
     }
 
     /// `prices.import` (admin): Import prices as agency overrides, from LiteLLM's
     /// model_prices_and_context_window.json or a Tally catalog.
     public func pricesImport(catalog: JSONValue, format: String? = nil) async throws -> JSONValue {
-        var params: [String: JSONValue] = [:]
-        params["catalog"] = catalog
-        if let format { params["format"] = .string(format) }
-        return try await call("prices.import", params)
+        var callParams: [String: JSONValue] = [:]
+        callParams["catalog"] = catalog
+        if let format { callParams["format"] = .string(format) }
+        return try await call("prices.import", callParams)
     }
 
     /// `rules.list` (admin): The agency's rule set: the version serving, the last load failure
@@ -155,10 +155,10 @@ extension TallyClient {
     /// - file: attribution.lua (default), alerts.lua, or a .json lookup table of the agency's
     ///   rule folder
     public func rulesValidate(source: String, file: String? = nil) async throws -> JSONValue {
-        var params: [String: JSONValue] = [:]
-        params["source"] = .string(source)
-        if let file { params["file"] = .string(file) }
-        return try await call("rules.validate", params)
+        var callParams: [String: JSONValue] = [:]
+        callParams["source"] = .string(source)
+        if let file { callParams["file"] = .string(file) }
+        return try await call("rules.validate", callParams)
     }
 
     /// `rules.test` (admin): Dry-run attribution over events with the serving rules or a given
@@ -166,11 +166,11 @@ extension TallyClient {
     /// - file: attribution.lua (default), alerts.lua, or a .json lookup table of the agency's
     ///   rule folder
     public func rulesTest(events: JSONValue, source: String? = nil, file: String? = nil) async throws -> JSONValue {
-        var params: [String: JSONValue] = [:]
-        params["events"] = events
-        if let source { params["source"] = .string(source) }
-        if let file { params["file"] = .string(file) }
-        return try await call("rules.test", params)
+        var callParams: [String: JSONValue] = [:]
+        callParams["events"] = events
+        if let source { callParams["source"] = .string(source) }
+        if let file { callParams["file"] = .string(file) }
+        return try await call("rules.test", callParams)
     }
 
     /// `rules.reload` (admin): Reload the agency's rule folder now (it is also polled once a
@@ -183,19 +183,19 @@ extension TallyClient {
     /// and load it; nothing is written when it does not validate.
     /// - file: attribution.lua, alerts.lua or a .json lookup table
     public func rulesPut(file: String, source: String) async throws -> JSONValue {
-        var params: [String: JSONValue] = [:]
-        params["file"] = .string(file)
-        params["source"] = .string(source)
-        return try await call("rules.put", params)
+        var callParams: [String: JSONValue] = [:]
+        callParams["file"] = .string(file)
+        callParams["source"] = .string(source)
+        return try await call("rules.put", callParams)
     }
 
     /// `attribution.replay` (admin): Re-run the current rules over stored events and book an
     /// adjustment for every event whose client changes.
     public func attributionReplay(from: String? = nil, to: String? = nil, filter: JSONValue? = nil) async throws -> JSONValue {
-        var params: [String: JSONValue] = [:]
-        if let from { params["from"] = .string(from) }
-        if let to { params["to"] = .string(to) }
-        if let filter { params["filter"] = filter }
-        return try await call("attribution.replay", params)
+        var callParams: [String: JSONValue] = [:]
+        if let from { callParams["from"] = .string(from) }
+        if let to { callParams["to"] = .string(to) }
+        if let filter { callParams["filter"] = filter }
+        return try await call("attribution.replay", callParams)
     }
 }

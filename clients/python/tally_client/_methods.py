@@ -75,52 +75,52 @@ class GeneratedMethods:
 
         token: A token from 'tally token create' (tly_...).
         """
-        params: Dict[str, Any] = {}
-        params["token"] = token
-        return self.call("session.hello", params)
+        _params: Dict[str, Any] = {}
+        _params["token"] = token
+        return self.call("session.hello", _params)
 
     def health_check(self, *, service: str = OMIT) -> Any:
         """`health.check` (public): Liveness and readiness.
 
         service (optional): "" or "tally".
         """
-        params: Dict[str, Any] = {}
+        _params: Dict[str, Any] = {}
         if service is not OMIT:
-            params["service"] = service
-        return self.call("health.check", params)
+            _params["service"] = service
+        return self.call("health.check", _params)
 
     def rpc_discover(self) -> Any:
         """`rpc.discover` (public): This OpenRPC document."""
-        params: Dict[str, Any] = {}
-        return self.call("rpc.discover", params)
+        _params: Dict[str, Any] = {}
+        return self.call("rpc.discover", _params)
 
     def tokens_create(self, *, role: str, label: str = OMIT) -> Any:
         """`tokens.create` (admin): Create a token for the caller's agency; the secret is returned once.
 
         label (optional): What the token is for.
         """
-        params: Dict[str, Any] = {}
-        params["role"] = role
+        _params: Dict[str, Any] = {}
+        _params["role"] = role
         if label is not OMIT:
-            params["label"] = label
-        return self.call("tokens.create", params)
+            _params["label"] = label
+        return self.call("tokens.create", _params)
 
     def tokens_list(self) -> Any:
         """`tokens.list` (admin): The caller's agency's tokens, never their secrets."""
-        params: Dict[str, Any] = {}
-        return self.call("tokens.list", params)
+        _params: Dict[str, Any] = {}
+        return self.call("tokens.list", _params)
 
     def tokens_revoke(self, *, id: str) -> Any:
         """`tokens.revoke` (admin): Revoke one of the caller's agency's tokens by id; it stops working at once."""
-        params: Dict[str, Any] = {}
-        params["id"] = id
-        return self.call("tokens.revoke", params)
+        _params: Dict[str, Any] = {}
+        _params["id"] = id
+        return self.call("tokens.revoke", _params)
 
     def ingest_events(self, *, events: List[Dict[str, Any]]) -> Any:
         """`ingest.events` (ingest): Store a batch of usage events; each is answered accepted, duplicate or rejected."""
-        params: Dict[str, Any] = {}
-        params["events"] = events
-        return self.call("ingest.events", params)
+        _params: Dict[str, Any] = {}
+        _params["events"] = events
+        return self.call("ingest.events", _params)
 
     def spend_query(
         self,
@@ -133,20 +133,20 @@ class GeneratedMethods:
         limit: int = OMIT,
     ) -> Any:
         """`spend.query` (read): Spend over a time range, grouped and filtered, from hourly rollups."""
-        params: Dict[str, Any] = {}
+        _params: Dict[str, Any] = {}
         if from_ is not OMIT:
-            params["from"] = from_
+            _params["from"] = from_
         if to is not OMIT:
-            params["to"] = to
+            _params["to"] = to
         if group_by is not OMIT:
-            params["group_by"] = group_by
+            _params["group_by"] = group_by
         if filter is not OMIT:
-            params["filter"] = filter
+            _params["filter"] = filter
         if timezone is not OMIT:
-            params["timezone"] = timezone
+            _params["timezone"] = timezone
         if limit is not OMIT:
-            params["limit"] = limit
-        return self.call("spend.query", params)
+            _params["limit"] = limit
+        return self.call("spend.query", _params)
 
     def events_list(
         self,
@@ -164,22 +164,22 @@ class GeneratedMethods:
         cursor (optional): next_cursor of the previous page
         include_raw (optional): add each event as received
         """
-        params: Dict[str, Any] = {}
+        _params: Dict[str, Any] = {}
         if from_ is not OMIT:
-            params["from"] = from_
+            _params["from"] = from_
         if to is not OMIT:
-            params["to"] = to
+            _params["to"] = to
         if filter is not OMIT:
-            params["filter"] = filter
+            _params["filter"] = filter
         if unpriced_only is not OMIT:
-            params["unpriced_only"] = unpriced_only
+            _params["unpriced_only"] = unpriced_only
         if cursor is not OMIT:
-            params["cursor"] = cursor
+            _params["cursor"] = cursor
         if limit is not OMIT:
-            params["limit"] = limit
+            _params["limit"] = limit
         if include_raw is not OMIT:
-            params["include_raw"] = include_raw
-        return self.call("events.list", params)
+            _params["include_raw"] = include_raw
+        return self.call("events.list", _params)
 
     def prices_set(
         self,
@@ -195,24 +195,24 @@ class GeneratedMethods:
         per_web_search_call: int = OMIT,
     ) -> Any:
         """`prices.set` (admin): Set an agency price override (a negotiated rate, a fine-tuned or private model); overrides win."""
-        params: Dict[str, Any] = {}
-        params["provider"] = provider
-        params["model"] = model
+        _params: Dict[str, Any] = {}
+        _params["provider"] = provider
+        _params["model"] = model
         if mode is not OMIT:
-            params["mode"] = mode
+            _params["mode"] = mode
         if effective_from is not OMIT:
-            params["effective_from"] = effective_from
+            _params["effective_from"] = effective_from
         if prices is not OMIT:
-            params["prices"] = prices
+            _params["prices"] = prices
         if context_tiers is not OMIT:
-            params["context_tiers"] = context_tiers
+            _params["context_tiers"] = context_tiers
         if service_tiers is not OMIT:
-            params["service_tiers"] = service_tiers
+            _params["service_tiers"] = service_tiers
         if per_request is not OMIT:
-            params["per_request"] = per_request
+            _params["per_request"] = per_request
         if per_web_search_call is not OMIT:
-            params["per_web_search_call"] = per_web_search_call
-        return self.call("prices.set", params)
+            _params["per_web_search_call"] = per_web_search_call
+        return self.call("prices.set", _params)
 
     def prices_list(
         self,
@@ -226,29 +226,29 @@ class GeneratedMethods:
 
         model (optional): a part of the model name
         """
-        params: Dict[str, Any] = {}
+        _params: Dict[str, Any] = {}
         if provider is not OMIT:
-            params["provider"] = provider
+            _params["provider"] = provider
         if model is not OMIT:
-            params["model"] = model
+            _params["model"] = model
         if layer is not OMIT:
-            params["layer"] = layer
+            _params["layer"] = layer
         if limit is not OMIT:
-            params["limit"] = limit
-        return self.call("prices.list", params)
+            _params["limit"] = limit
+        return self.call("prices.list", _params)
 
     def prices_import(self, *, catalog: Dict[str, Any], format: str = OMIT) -> Any:
         """`prices.import` (admin): Import prices as agency overrides, from LiteLLM's model_prices_and_context_window.json or a Tally catalog."""
-        params: Dict[str, Any] = {}
-        params["catalog"] = catalog
+        _params: Dict[str, Any] = {}
+        _params["catalog"] = catalog
         if format is not OMIT:
-            params["format"] = format
-        return self.call("prices.import", params)
+            _params["format"] = format
+        return self.call("prices.import", _params)
 
     def rules_list(self) -> Any:
         """`rules.list` (admin): The agency's rule set: the version serving, the last load failure (file, line, message) and the history of loaded versions."""
-        params: Dict[str, Any] = {}
-        return self.call("rules.list", params)
+        _params: Dict[str, Any] = {}
+        return self.call("rules.list", _params)
 
     def rules_validate(self, *, source: str, file: str = OMIT) -> Any:
         """`rules.validate` (admin): Compile and smoke-test a rule file without storing or loading it.
@@ -256,11 +256,11 @@ class GeneratedMethods:
         file (optional): attribution.lua (default), alerts.lua, or a .json lookup table of the
             agency's rule folder
         """
-        params: Dict[str, Any] = {}
-        params["source"] = source
+        _params: Dict[str, Any] = {}
+        _params["source"] = source
         if file is not OMIT:
-            params["file"] = file
-        return self.call("rules.validate", params)
+            _params["file"] = file
+        return self.call("rules.validate", _params)
 
     def rules_test(self, *, events: List[Dict[str, Any]], source: str = OMIT, file: str = OMIT) -> Any:
         """`rules.test` (admin): Dry-run attribution over events with the serving rules or a given source; nothing is stored.
@@ -268,36 +268,36 @@ class GeneratedMethods:
         file (optional): attribution.lua (default), alerts.lua, or a .json lookup table of the
             agency's rule folder
         """
-        params: Dict[str, Any] = {}
-        params["events"] = events
+        _params: Dict[str, Any] = {}
+        _params["events"] = events
         if source is not OMIT:
-            params["source"] = source
+            _params["source"] = source
         if file is not OMIT:
-            params["file"] = file
-        return self.call("rules.test", params)
+            _params["file"] = file
+        return self.call("rules.test", _params)
 
     def rules_reload(self) -> Any:
         """`rules.reload` (admin): Reload the agency's rule folder now (it is also polled once a second). A version that fails keeps the old one serving."""
-        params: Dict[str, Any] = {}
-        return self.call("rules.reload", params)
+        _params: Dict[str, Any] = {}
+        return self.call("rules.reload", _params)
 
     def rules_put(self, *, file: str, source: str) -> Any:
         """`rules.put` (admin): Validate a rule file, then write it atomically into the agency's folder and load it; nothing is written when it does not validate.
 
         file: attribution.lua, alerts.lua or a .json lookup table
         """
-        params: Dict[str, Any] = {}
-        params["file"] = file
-        params["source"] = source
-        return self.call("rules.put", params)
+        _params: Dict[str, Any] = {}
+        _params["file"] = file
+        _params["source"] = source
+        return self.call("rules.put", _params)
 
     def attribution_replay(self, *, from_: str = OMIT, to: str = OMIT, filter: Dict[str, Any] = OMIT) -> Any:
         """`attribution.replay` (admin): Re-run the current rules over stored events and book an adjustment for every event whose client changes."""
-        params: Dict[str, Any] = {}
+        _params: Dict[str, Any] = {}
         if from_ is not OMIT:
-            params["from"] = from_
+            _params["from"] = from_
         if to is not OMIT:
-            params["to"] = to
+            _params["to"] = to
         if filter is not OMIT:
-            params["filter"] = filter
-        return self.call("attribution.replay", params)
+            _params["filter"] = filter
+        return self.call("attribution.replay", _params)

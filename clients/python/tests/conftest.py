@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import glob
 import os
+import shutil
+import subprocess
 import sys
 import uuid
 
@@ -76,3 +79,21 @@ def event(client_name: str, event_id: str = "", **extra) -> dict:
 def spend_events(c: TallyClient, client_name: str) -> int:
     answer = c.spend_query(group_by=["client"], filter={"client": client_name}, **RANGE)
     return answer["total"]["events"]
+
+
+ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+
+
+def swift_typecheck(path: str) -> "subprocess.CompletedProcess[str]":
+    """Type-checks a Swift file against the built modules (skips when there are none)."""
+    modules = os.path.join(ROOT, ".build", "debug", "Modules")
+    swiftc = shutil.which("swiftc")
+    if swiftc is None or not os.path.exists(os.path.join(modules, "TallyClient.swiftmodule")):
+        pytest.skip("no swiftc or no built TallyClient module (swift build --product tally)")
+    command = [swiftc, "-typecheck", "-I", modules, "-module-cache-path",
+               os.path.join(ROOT, ".build-clients", "swift-module-cache"), path]
+    for pattern in (".build/debug/*.build/module.modulemap", "Sources/C*/module.modulemap",
+                    ".build/checkouts/*/Sources/*/include/module.modulemap", ".build/checkouts/*/Sources/*/module.modulemap"):
+        for m in sorted(glob.glob(os.path.join(ROOT, pattern))):
+            command += ["-Xcc", f"-fmodule-map-file={m}"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)

@@ -3,7 +3,6 @@ runs in clients/js/test/docs.test.js); its Swift block is type-checked against t
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 import shutil
@@ -11,6 +10,8 @@ import subprocess
 import sys
 
 import pytest
+
+from conftest import swift_typecheck
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
 GUIDE = os.path.join(ROOT, "docs", "calling.md")
@@ -55,20 +56,8 @@ def test_curl_snippet_runs(http_url, token):
 
 
 def test_swift_snippet_typechecks(tmp_path):
-    modules = os.path.join(ROOT, ".build", "debug", "Modules")
-    swiftc = shutil.which("swiftc")
-    if swiftc is None or not os.path.exists(os.path.join(modules, "TallyClient.swiftmodule")):
-        pytest.skip("no swiftc or no built TallyClient module (swift build --product tally)")
     (code,) = blocks("swift", "typechecked")
     path = tmp_path / "snippet.swift"
     path.write_text(code)
-    maps = []
-    for pattern in (".build/debug/*.build/module.modulemap", "Sources/C*/module.modulemap",
-                    ".build/checkouts/*/Sources/*/include/module.modulemap", ".build/checkouts/*/Sources/*/module.modulemap"):
-        maps += sorted(glob.glob(os.path.join(ROOT, pattern)))
-    cache = os.path.join(ROOT, ".build-clients", "swift-module-cache")
-    command = [swiftc, "-typecheck", "-I", modules, "-module-cache-path", cache, str(path)]
-    for m in maps:
-        command += ["-Xcc", f"-fmodule-map-file={m}"]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    run = swift_typecheck(str(path))
     assert run.returncode == 0, run.stderr

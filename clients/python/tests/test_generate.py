@@ -14,6 +14,7 @@ CLIENTS = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file
 sys.path.insert(0, CLIENTS)
 
 import generate  # noqa: E402
+from conftest import swift_typecheck  # noqa: E402
 
 
 def load_contract() -> dict:
@@ -45,12 +46,18 @@ FUTURE_METHODS = [
                          {"name": "events", "schema": {"type": "array", "items": {"type": "string"}}}],
      "webhooks_create", "webhooksCreate"),
     ("clients.set_budget", [{"name": "limit", "schema": {"type": "integer"}}], "clients_set_budget", "clientsSetBudget"),
-    ("reports.generate", [{"name": "from", "schema": {"type": "string"}}], "reports_generate", "reportsGenerate"),
+    ("reports.generate", [{"name": "from", "schema": {"type": "string"}},
+                          {"$ref": "#/components/contentDescriptors/ReportFormat"},
+                          {"name": "params", "schema": {"type": "object"}},
+                          {"name": "default", "schema": {"type": "boolean"}}],
+     "reports_generate", "reportsGenerate"),
 ]
 
 
 def test_rerunning_picks_up_new_methods(tmp_path):
     doc = load_contract()
+    doc["components"].setdefault("contentDescriptors", {})["ReportFormat"] = {
+        "name": "format", "required": True, "schema": {"type": "string", "enum": ["pdf", "csv"]}}
     for name, params, _, _ in FUTURE_METHODS:
         doc["methods"].append({"name": name, "summary": f"{name} (test)", "x-role": "admin", "params": params,
                                "result": {"name": "r", "schema": {}}})
@@ -84,9 +91,15 @@ def test_rerunning_picks_up_new_methods(tmp_path):
 
     assert Recorder().budgets_check(client="acme", estimated_cost="0.10") == (
         "budgets.check", {"client": "acme", "estimated_cost": "0.10"})
-    assert Recorder().reports_generate(from_="2026-11-01T00:00:00Z") == (
-        "reports.generate", {"from": "2026-11-01T00:00:00Z"})
-    assert Recorder().reports_generate() == ("reports.generate", {})
+    assert Recorder().reports_generate(format="pdf", from_="2026-11-01T00:00:00Z", params={"a": 1}) == (
+        "reports.generate", {"format": "pdf", "from": "2026-11-01T00:00:00Z", "params": {"a": 1}})
+    assert Recorder().reports_generate(format="csv") == ("reports.generate", {"format": "csv"})
+    # The Swift extension for the grown contract compiles against the TallyClient module.
+    check = tmp_path / "Future.swift"
+    check.write_text(swift.replace("public static let generatedMethods", "public static let futureMethods")
+                     .replace("import TallyJSON", "import TallyClient\nimport TallyJSON"))
+    run = swift_typecheck(str(check))
+    assert run.returncode == 0, run.stderr
 
 
 def test_removed_methods_disappear(tmp_path):
