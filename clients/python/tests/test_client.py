@@ -108,7 +108,7 @@ def test_read_helpers(client):
     listed = client.events_list(limit=2, **RANGE)
     assert isinstance(listed["events"], list)
     assert isinstance(client.prices_list(provider="openai", limit=3)["prices"], list)
-    assert "serving" in json.dumps(client.rules_list()) or isinstance(client.rules_list(), dict)
+    assert isinstance(client.rules_list(), dict)
 
 
 def test_tcp_pipelines_many_calls_from_threads(tcp_client):
