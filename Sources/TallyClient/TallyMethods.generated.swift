@@ -27,6 +27,15 @@ extension TallyClient {
         "rules.reload": "rulesReload",
         "rules.put": "rulesPut",
         "attribution.replay": "attributionReplay",
+        "budgets.set": "budgetsSet",
+        "budgets.get": "budgetsGet",
+        "budgets.list": "budgetsList",
+        "budgets.status": "budgetsStatus",
+        "budgets.check": "budgetsCheck",
+        "budgets.delete": "budgetsDelete",
+        "alerts.list": "alertsList",
+        "alerts.subscribe": "alertsSubscribe",
+        "alerts.unsubscribe": "alertsUnsubscribe",
     ]
 
     /// `session.hello` (public): Authenticate a TCP connection with a token.
@@ -197,5 +206,88 @@ extension TallyClient {
         if let to { callParams["to"] = .string(to) }
         if let filter { callParams["filter"] = filter }
         return try await call("attribution.replay", callParams)
+    }
+
+    /// `budgets.set` (admin): Creates or replaces a client's budget.
+    /// - workflow: narrow to one workflow id
+    public func budgetsSet(client: String, amount: String, id: String? = nil, period: String? = nil, anchor: Int64? = nil, timezone: String? = nil, thresholds: JSONValue? = nil, policy: String? = nil, workflow: String? = nil, provider: String? = nil, model: String? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["client"] = .string(client)
+        callParams["amount"] = .string(amount)
+        if let id { callParams["id"] = .string(id) }
+        if let period { callParams["period"] = .string(period) }
+        if let anchor { callParams["anchor"] = .integer(anchor) }
+        if let timezone { callParams["timezone"] = .string(timezone) }
+        if let thresholds { callParams["thresholds"] = thresholds }
+        if let policy { callParams["policy"] = .string(policy) }
+        if let workflow { callParams["workflow"] = .string(workflow) }
+        if let provider { callParams["provider"] = .string(provider) }
+        if let model { callParams["model"] = .string(model) }
+        return try await call("budgets.set", callParams)
+    }
+
+    /// `budgets.get` (read): One budget by id.
+    public func budgetsGet(id: String) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["id"] = .string(id)
+        return try await call("budgets.get", callParams)
+    }
+
+    /// `budgets.list` (read): Every budget, or one client's.
+    public func budgetsList(client: String? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        if let client { callParams["client"] = .string(client) }
+        return try await call("budgets.list", callParams)
+    }
+
+    /// `budgets.status` (read): Spent, remaining, forecast and thresholds of budgets in the current
+    /// (or a given) period.
+    public func budgetsStatus(id: String? = nil, client: String? = nil, at: String? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        if let id { callParams["id"] = .string(id) }
+        if let client { callParams["client"] = .string(client) }
+        if let at { callParams["at"] = .string(at) }
+        return try await call("budgets.status", callParams)
+    }
+
+    /// `budgets.check` (ingest): Pre-flight: may this client spend estimated_cost now?
+    /// - workflow: narrow to one workflow id
+    public func budgetsCheck(client: String, estimatedCost: String? = nil, workflow: String? = nil, provider: String? = nil, model: String? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["client"] = .string(client)
+        if let estimatedCost { callParams["estimated_cost"] = .string(estimatedCost) }
+        if let workflow { callParams["workflow"] = .string(workflow) }
+        if let provider { callParams["provider"] = .string(provider) }
+        if let model { callParams["model"] = .string(model) }
+        return try await call("budgets.check", callParams)
+    }
+
+    /// `budgets.delete` (admin): Deletes a budget; its alerts stay in the history.
+    public func budgetsDelete(id: String) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["id"] = .string(id)
+        return try await call("budgets.delete", callParams)
+    }
+
+    /// `alerts.list` (read): Fired alerts, newest first.
+    public func alertsList(since: String? = nil, client: String? = nil, level: String? = nil, limit: Int64? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        if let since { callParams["since"] = .string(since) }
+        if let client { callParams["client"] = .string(client) }
+        if let level { callParams["level"] = .string(level) }
+        if let limit { callParams["limit"] = .integer(limit) }
+        return try await call("alerts.list", callParams)
+    }
+
+    /// `alerts.subscribe` (read): Pushes alerts.fired notifications on this TCP connection.
+    public func alertsSubscribe(client: String? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        if let client { callParams["client"] = .string(client) }
+        return try await call("alerts.subscribe", callParams)
+    }
+
+    /// `alerts.unsubscribe` (read): Stops alerts.fired notifications on this connection.
+    public func alertsUnsubscribe() async throws -> JSONValue {
+        try await call("alerts.unsubscribe")
     }
 }

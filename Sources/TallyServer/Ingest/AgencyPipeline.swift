@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import TallyCore
 import TallyJSON
@@ -17,9 +18,29 @@ actor AgencyPipeline {
     private let logger: Logger
     private let metrics: ServerMetrics
 
+    /// Budgets and their current spend, readable without a hop to this thread.
+    let budgets = BudgetTracker()
+    /// Told which budget periods a commit changed (the alert engine listens).
+    private nonisolated let spendChanged = NIOLockedValueBox<(@Sendable (Set<BudgetPeriodRef>) -> Void)?>(nil)
+
     /// Batches waiting for the next group commit.
     private var pending: [PendingBatch] = []
     private var flushScheduled = false
+
+    /// Adds the committed events to the budgets' current periods and reports the periods changed.
+    private func budgetsAfterCommit(batches: [[(UsageEvent, AttributionDecision)]], results: [[IngestResult]]) {
+        guard !budgets.isEmpty else { return }
+        var charges: [BudgetTracker.Charge] = []
+        for (events, outcomes) in zip(batches, results) {
+            for ((event, _), outcome) in zip(events, outcomes) {
+                guard case .accepted(let summary, _) = outcome else { continue }
+                charges.append(.init(client: summary.client, workflow: event.workflowKey, provider: event.provider, model: event.model,
+                                     timestamp: event.timestamp, cost: summary.cost))
+            }
+        }
+        let changed = budgets.record(charges)
+        if !changed.isEmpty, let listener = spendChanged.withLockedValue({ $0 }) { listener(changed) }
+    }
 
     private struct PendingBatch {
         let events: [(UsageEvent, AttributionDecision)]
@@ -36,6 +57,11 @@ actor AgencyPipeline {
         self.priceBook = PriceBook(shipped: shipped, overrides: try Self.loadOverrides(database))
         self.logger = logger
         self.metrics = metrics
+        budgets.replace(try database.budgets())
+    }
+
+    nonisolated func onSpendChanged(_ listener: @escaping @Sendable (Set<BudgetPeriodRef>) -> Void) {
+        spendChanged.withLockedValue { $0 = listener }
     }
 
     // MARK: Ingest
@@ -63,6 +89,7 @@ actor AgencyPipeline {
                 batches.map { batch in batch.events.map { write($0.0, decision: $0.1, receivedAt: batch.receivedAt) } }
             }
             for (batch, result) in zip(batches, results) { batch.continuation.resume(returning: result) }
+            budgetsAfterCommit(batches: batches.map(\.events), results: results)
         } catch {
             logger.error("ingest transaction failed; nothing of it was stored", metadata: ["agency": "\(agency)", "error": "\(error)"])
             for batch in batches { batch.continuation.resume(throwing: error) }

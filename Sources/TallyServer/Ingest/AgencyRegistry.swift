@@ -14,6 +14,8 @@ actor AgencyRegistry {
     private let metrics: ServerMetrics
     private var pipelines: [AgencyID: AgencyPipeline] = [:]
     private var rules: [AgencyID: AgencyRules] = [:]
+    private var alertEngines: [AgencyID: AlertEngine] = [:]
+    let alertHub = AlertHub()
     private var watchers: [Task<Void, Never>] = []
 
     init(directory: DataDirectory, rulesDirectory: String, ruleLimits: RuleLimits, executor: StoreExecutor, logger: Logger, metrics: ServerMetrics) {
@@ -59,6 +61,18 @@ actor AgencyRegistry {
             agency: agency, directory: directory, loop: executor.nextLoop(), shipped: ShippedCatalog.catalog,
             logger: logger, metrics: metrics)
         pipelines[agency] = pipeline
+        // Alerts start with the pipeline, so that the first commit is already evaluated.
+        let engine = AlertEngine(agency: agency, pipeline: pipeline, rules: rules(for: agency), hub: alertHub, logger: logger,
+                                 outbox: { _ in })
+        alertEngines[agency] = engine
+        engine.listen()
+        Task { await engine.catchUp() }
         return pipeline
+    }
+
+    /// The agency's alert engine (opening its pipeline if needed).
+    func alertEngine(for agency: AgencyID) throws -> AlertEngine {
+        _ = try pipeline(for: agency)
+        return alertEngines[agency]!
     }
 }

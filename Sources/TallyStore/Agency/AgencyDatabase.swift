@@ -31,6 +31,7 @@ public final class AgencyDatabase {
             );
             """),
         .init(version: 2, sql: LedgerSchema.migration),
+        .init(version: 3, sql: BudgetSchema.migration),
     ])
 
     public init(agency: AgencyID, directory: DataDirectory) throws {

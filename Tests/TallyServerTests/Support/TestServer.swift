@@ -20,18 +20,29 @@ final class TestServer: Sendable {
 
     static func start(rulesDirectory: String = shippedRules, _ configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-test-\(UUID().uuidString)").path
+        let first = try FirstStart.prepare(dataDirectory: folder)!
+        return try await start(folder: folder, adminToken: first.secret, rulesDirectory: rulesDirectory, configure)
+    }
+
+    private static func start(folder: String, adminToken: String, rulesDirectory: String,
+                              _ configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
         var configuration = ServerConfiguration()
         configuration.dataDirectory = folder
         configuration.rpcAddress = ListenAddress(host: "127.0.0.1", port: 0)
         configuration.httpAddress = ListenAddress(host: "127.0.0.1", port: 0)
         configuration.rulesDirectory = rulesDirectory
         configure(&configuration)
-        let first = try FirstStart.prepare(dataDirectory: folder)!
         var logger = Logger(label: "tally-test")
         logger.logLevel = .critical
         let server = try TallyServer(configuration: configuration, logger: logger)
         let addresses = try await server.start()
-        return TestServer(server: server, addresses: addresses, dataDirectory: folder, adminToken: first.secret)
+        return TestServer(server: server, addresses: addresses, dataDirectory: folder, adminToken: adminToken)
+    }
+
+    /// Shuts this server down gracefully and starts a new one over the same data folder (new ports).
+    func restarted(rulesDirectory: String = shippedRules) async throws -> TestServer {
+        await server.shutdown()
+        return try await Self.start(folder: dataDirectory, adminToken: adminToken, rulesDirectory: rulesDirectory)
     }
 
     private init(server: TallyServer, addresses: TallyServer.BoundAddresses, dataDirectory: String, adminToken: String) {

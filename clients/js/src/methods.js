@@ -22,6 +22,15 @@ export const METHODS = Object.freeze({
   "rules.reload": "rulesReload",
   "rules.put": "rulesPut",
   "attribution.replay": "attributionReplay",
+  "budgets.set": "budgetsSet",
+  "budgets.get": "budgetsGet",
+  "budgets.list": "budgetsList",
+  "budgets.status": "budgetsStatus",
+  "budgets.check": "budgetsCheck",
+  "budgets.delete": "budgetsDelete",
+  "alerts.list": "alertsList",
+  "alerts.subscribe": "alertsSubscribe",
+  "alerts.unsubscribe": "alertsUnsubscribe",
 });
 
 /** contract method -> role (x-role) */
@@ -44,6 +53,15 @@ export const ROLES = Object.freeze({
   "rules.reload": "admin",
   "rules.put": "admin",
   "attribution.replay": "admin",
+  "budgets.set": "admin",
+  "budgets.get": "read",
+  "budgets.list": "read",
+  "budgets.status": "read",
+  "budgets.check": "ingest",
+  "budgets.delete": "admin",
+  "alerts.list": "read",
+  "alerts.subscribe": "read",
+  "alerts.unsubscribe": "read",
 });
 
 /** methods that may be sent again after a lost answer (nothing happens twice) */
@@ -55,6 +73,12 @@ export const RESEND_SAFE = Object.freeze(new Set([
   "spend.query",
   "events.list",
   "prices.list",
+  "budgets.get",
+  "budgets.list",
+  "budgets.status",
+  "alerts.list",
+  "alerts.subscribe",
+  "alerts.unsubscribe",
 ]));
 
 /**
@@ -155,6 +179,65 @@ export const RESEND_SAFE = Object.freeze(new Set([
  * @property {string} [from]
  * @property {string} [to]
  * @property {Object<string, any>} [filter]
+ */
+
+/**
+ * @typedef {Object} BudgetsSetParams  params of `budgets.set`
+ * @property {string} client
+ * @property {string} amount
+ * @property {string} [id]
+ * @property {("day"|"week"|"month"|"quarter")} [period]
+ * @property {number} [anchor]
+ * @property {string} [timezone]
+ * @property {Array<any>} [thresholds]
+ * @property {("alert"|"block")} [policy]
+ * @property {string} [workflow] narrow to one workflow id
+ * @property {string} [provider]
+ * @property {string} [model]
+ */
+
+/**
+ * @typedef {Object} BudgetsGetParams  params of `budgets.get`
+ * @property {string} id
+ */
+
+/**
+ * @typedef {Object} BudgetsListParams  params of `budgets.list`
+ * @property {string} [client]
+ */
+
+/**
+ * @typedef {Object} BudgetsStatusParams  params of `budgets.status`
+ * @property {string} [id]
+ * @property {string} [client]
+ * @property {string} [at]
+ */
+
+/**
+ * @typedef {Object} BudgetsCheckParams  params of `budgets.check`
+ * @property {string} client
+ * @property {string} [estimated_cost]
+ * @property {string} [workflow] narrow to one workflow id
+ * @property {string} [provider]
+ * @property {string} [model]
+ */
+
+/**
+ * @typedef {Object} BudgetsDeleteParams  params of `budgets.delete`
+ * @property {string} id
+ */
+
+/**
+ * @typedef {Object} AlertsListParams  params of `alerts.list`
+ * @property {string} [since]
+ * @property {string} [client]
+ * @property {("info"|"warning"|"critical")} [level]
+ * @property {number} [limit]
+ */
+
+/**
+ * @typedef {Object} AlertsSubscribeParams  params of `alerts.subscribe`
+ * @property {string} [client]
  */
 
 /**
@@ -362,5 +445,96 @@ export class GeneratedMethods {
    */
   attributionReplay(params = {}, options = {}) {
     return this.call("attribution.replay", params, options);
+  }
+
+  /**
+   * `budgets.set` (admin): Creates or replaces a client's budget.
+   * @param {BudgetsSetParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  budgetsSet(params = {}, options = {}) {
+    return this.call("budgets.set", params, options);
+  }
+
+  /**
+   * `budgets.get` (read): One budget by id.
+   * @param {BudgetsGetParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  budgetsGet(params = {}, options = {}) {
+    return this.call("budgets.get", params, options);
+  }
+
+  /**
+   * `budgets.list` (read): Every budget, or one client's.
+   * @param {BudgetsListParams} [params]
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  budgetsList(params = {}, options = {}) {
+    return this.call("budgets.list", params, options);
+  }
+
+  /**
+   * `budgets.status` (read): Spent, remaining, forecast and thresholds of budgets in the current
+   * (or a given) period.
+   * @param {BudgetsStatusParams} [params]
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  budgetsStatus(params = {}, options = {}) {
+    return this.call("budgets.status", params, options);
+  }
+
+  /**
+   * `budgets.check` (ingest): Pre-flight: may this client spend estimated_cost now?
+   * @param {BudgetsCheckParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  budgetsCheck(params = {}, options = {}) {
+    return this.call("budgets.check", params, options);
+  }
+
+  /**
+   * `budgets.delete` (admin): Deletes a budget; its alerts stay in the history.
+   * @param {BudgetsDeleteParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  budgetsDelete(params = {}, options = {}) {
+    return this.call("budgets.delete", params, options);
+  }
+
+  /**
+   * `alerts.list` (read): Fired alerts, newest first.
+   * @param {AlertsListParams} [params]
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  alertsList(params = {}, options = {}) {
+    return this.call("alerts.list", params, options);
+  }
+
+  /**
+   * `alerts.subscribe` (read): Pushes alerts.fired notifications on this TCP connection.
+   * @param {AlertsSubscribeParams} [params]
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  alertsSubscribe(params = {}, options = {}) {
+    return this.call("alerts.subscribe", params, options);
+  }
+
+  /**
+   * `alerts.unsubscribe` (read): Stops alerts.fired notifications on this connection.
+   * @param {Object<string, never>} [params]  (none)
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  alertsUnsubscribe(params = {}, options = {}) {
+    return this.call("alerts.unsubscribe", params, options);
   }
 }

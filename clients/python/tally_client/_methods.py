@@ -28,6 +28,15 @@ METHODS: Dict[str, str] = {
     "rules.reload": "rules_reload",
     "rules.put": "rules_put",
     "attribution.replay": "attribution_replay",
+    "budgets.set": "budgets_set",
+    "budgets.get": "budgets_get",
+    "budgets.list": "budgets_list",
+    "budgets.status": "budgets_status",
+    "budgets.check": "budgets_check",
+    "budgets.delete": "budgets_delete",
+    "alerts.list": "alerts_list",
+    "alerts.subscribe": "alerts_subscribe",
+    "alerts.unsubscribe": "alerts_unsubscribe",
 }
 
 # contract method -> role (x-role)
@@ -50,6 +59,15 @@ ROLES: Dict[str, str] = {
     "rules.reload": "admin",
     "rules.put": "admin",
     "attribution.replay": "admin",
+    "budgets.set": "admin",
+    "budgets.get": "read",
+    "budgets.list": "read",
+    "budgets.status": "read",
+    "budgets.check": "ingest",
+    "budgets.delete": "admin",
+    "alerts.list": "read",
+    "alerts.subscribe": "read",
+    "alerts.unsubscribe": "read",
 }
 
 # methods that may be sent again after a lost answer (nothing happens twice)
@@ -61,6 +79,12 @@ RESEND_SAFE = frozenset([
     "spend.query",
     "events.list",
     "prices.list",
+    "budgets.get",
+    "budgets.list",
+    "budgets.status",
+    "alerts.list",
+    "alerts.subscribe",
+    "alerts.unsubscribe",
 ])
 
 
@@ -301,3 +325,132 @@ class GeneratedMethods:
         if filter is not OMIT:
             _params["filter"] = filter
         return self.call("attribution.replay", _params)
+
+    def budgets_set(
+        self,
+        *,
+        client: str,
+        amount: str,
+        id: str = OMIT,
+        period: str = OMIT,
+        anchor: int = OMIT,
+        timezone: str = OMIT,
+        thresholds: List[Any] = OMIT,
+        policy: str = OMIT,
+        workflow: str = OMIT,
+        provider: str = OMIT,
+        model: str = OMIT,
+    ) -> Any:
+        """`budgets.set` (admin): Creates or replaces a client's budget.
+
+        workflow (optional): narrow to one workflow id
+        """
+        _params: Dict[str, Any] = {}
+        _params["client"] = client
+        _params["amount"] = amount
+        if id is not OMIT:
+            _params["id"] = id
+        if period is not OMIT:
+            _params["period"] = period
+        if anchor is not OMIT:
+            _params["anchor"] = anchor
+        if timezone is not OMIT:
+            _params["timezone"] = timezone
+        if thresholds is not OMIT:
+            _params["thresholds"] = thresholds
+        if policy is not OMIT:
+            _params["policy"] = policy
+        if workflow is not OMIT:
+            _params["workflow"] = workflow
+        if provider is not OMIT:
+            _params["provider"] = provider
+        if model is not OMIT:
+            _params["model"] = model
+        return self.call("budgets.set", _params)
+
+    def budgets_get(self, *, id: str) -> Any:
+        """`budgets.get` (read): One budget by id."""
+        _params: Dict[str, Any] = {}
+        _params["id"] = id
+        return self.call("budgets.get", _params)
+
+    def budgets_list(self, *, client: str = OMIT) -> Any:
+        """`budgets.list` (read): Every budget, or one client's."""
+        _params: Dict[str, Any] = {}
+        if client is not OMIT:
+            _params["client"] = client
+        return self.call("budgets.list", _params)
+
+    def budgets_status(self, *, id: str = OMIT, client: str = OMIT, at: str = OMIT) -> Any:
+        """`budgets.status` (read): Spent, remaining, forecast and thresholds of budgets in the current (or a given) period."""
+        _params: Dict[str, Any] = {}
+        if id is not OMIT:
+            _params["id"] = id
+        if client is not OMIT:
+            _params["client"] = client
+        if at is not OMIT:
+            _params["at"] = at
+        return self.call("budgets.status", _params)
+
+    def budgets_check(
+        self,
+        *,
+        client: str,
+        estimated_cost: str = OMIT,
+        workflow: str = OMIT,
+        provider: str = OMIT,
+        model: str = OMIT,
+    ) -> Any:
+        """`budgets.check` (ingest): Pre-flight: may this client spend estimated_cost now?
+
+        workflow (optional): narrow to one workflow id
+        """
+        _params: Dict[str, Any] = {}
+        _params["client"] = client
+        if estimated_cost is not OMIT:
+            _params["estimated_cost"] = estimated_cost
+        if workflow is not OMIT:
+            _params["workflow"] = workflow
+        if provider is not OMIT:
+            _params["provider"] = provider
+        if model is not OMIT:
+            _params["model"] = model
+        return self.call("budgets.check", _params)
+
+    def budgets_delete(self, *, id: str) -> Any:
+        """`budgets.delete` (admin): Deletes a budget; its alerts stay in the history."""
+        _params: Dict[str, Any] = {}
+        _params["id"] = id
+        return self.call("budgets.delete", _params)
+
+    def alerts_list(
+        self,
+        *,
+        since: str = OMIT,
+        client: str = OMIT,
+        level: str = OMIT,
+        limit: int = OMIT,
+    ) -> Any:
+        """`alerts.list` (read): Fired alerts, newest first."""
+        _params: Dict[str, Any] = {}
+        if since is not OMIT:
+            _params["since"] = since
+        if client is not OMIT:
+            _params["client"] = client
+        if level is not OMIT:
+            _params["level"] = level
+        if limit is not OMIT:
+            _params["limit"] = limit
+        return self.call("alerts.list", _params)
+
+    def alerts_subscribe(self, *, client: str = OMIT) -> Any:
+        """`alerts.subscribe` (read): Pushes alerts.fired notifications on this TCP connection."""
+        _params: Dict[str, Any] = {}
+        if client is not OMIT:
+            _params["client"] = client
+        return self.call("alerts.subscribe", _params)
+
+    def alerts_unsubscribe(self) -> Any:
+        """`alerts.unsubscribe` (read): Stops alerts.fired notifications on this connection."""
+        _params: Dict[str, Any] = {}
+        return self.call("alerts.unsubscribe", _params)

@@ -1,0 +1,107 @@
+import NIOConcurrencyHelpers
+import TallyCore
+
+/// A budget's period that spend changed in: what the alert engine evaluates.
+struct BudgetPeriodRef: Sendable, Hashable {
+    let budgetID: String
+    let key: String
+    let start: Timestamp
+    let end: Timestamp
+}
+
+/// One agency's budgets and the spend of each budget's current period, in memory.
+///
+/// `budgets.check` is a pre-flight call on a workflow's hot path; it reads this under a lock,
+/// with no database access and no hop to the store thread. The pipeline keeps it exact: it
+/// loads a period's spend from the ledger once, then adds each committed event's cost.
+final class BudgetTracker: Sendable {
+    /// A budget with its compiled period rules and the spend of its current period.
+    struct Entry: Sendable {
+        var budget: Budget
+        var period: BudgetPeriod
+        var current: CurrentPeriod?
+    }
+
+    /// The spend of one period, exact as of the last commit.
+    struct CurrentPeriod: Sendable {
+        var ref: BudgetPeriodRef
+        var spent: Money
+        var unpriced: Int64
+        var events: Int64
+    }
+
+    private let entries = NIOLockedValueBox<[String: Entry]>([:])
+
+    func replace(_ budgets: [Budget]) {
+        let compiled = budgets.compactMap { budget -> Entry? in
+            guard let period = try? budget.period() else { return nil }
+            return Entry(budget: budget, period: period, current: nil)
+        }
+        entries.withLockedValue { state in
+            let previous = state
+            state = [:]
+            for var entry in compiled {
+                // Keep a loaded period when the budget's scope and period rules did not change.
+                if let old = previous[entry.budget.id], old.budget.covers(sameSpendAs: entry.budget) { entry.current = old.current }
+                state[entry.budget.id] = entry
+            }
+        }
+    }
+
+    var isEmpty: Bool { entries.withLockedValue { $0.isEmpty } }
+
+    var all: [Entry] { entries.withLockedValue { Array($0.values) }.sorted { $0.budget.id < $1.budget.id } }
+
+    func entry(_ id: String) -> Entry? { entries.withLockedValue { $0[id] } }
+
+    /// Budgets of a client, with their current period when it is loaded and still current at `now`.
+    func entries(client: String) -> [Entry] {
+        entries.withLockedValue { $0.values.filter { $0.budget.client == client } }.sorted { $0.budget.id < $1.budget.id }
+    }
+
+    func setCurrent(_ current: CurrentPeriod, for id: String) {
+        entries.withLockedValue { $0[id]?.current = current }
+    }
+
+    /// Adds committed spend to the loaded period it falls in; returns the budgets' periods it changed.
+    func record(_ charges: [Charge]) -> Set<BudgetPeriodRef> {
+        guard !charges.isEmpty else { return [] }
+        return entries.withLockedValue { state in
+            var changed: Set<BudgetPeriodRef> = []
+            for (id, var entry) in state {
+                var touched = false
+                for charge in charges where entry.budget.covers(client: charge.client, workflow: charge.workflow, provider: charge.provider, model: charge.model) {
+                    let interval = entry.period.interval(containing: charge.timestamp)
+                    let ref = BudgetPeriodRef(budgetID: id, key: entry.period.key(for: interval), start: interval.start, end: interval.end)
+                    changed.insert(ref)
+                    if var current = entry.current, current.ref == ref {
+                        if let cost = charge.cost { current.spent += cost } else { current.unpriced += 1 }
+                        current.events += 1
+                        entry.current = current
+                        touched = true
+                    }
+                }
+                if touched { state[id] = entry }
+            }
+            return changed
+        }
+    }
+
+    /// One committed event, as budgets see it.
+    struct Charge: Sendable {
+        var client: String?
+        var workflow: String?
+        var provider: String
+        var model: String
+        var timestamp: Timestamp
+        var cost: Money?
+    }
+}
+
+extension Budget {
+    /// Whether two versions of a budget count the same spend in the same periods.
+    func covers(sameSpendAs other: Budget) -> Bool {
+        client == other.client && workflow == other.workflow && provider == other.provider && model == other.model
+            && kind == other.kind && anchor == other.anchor && timeZone == other.timeZone
+    }
+}
