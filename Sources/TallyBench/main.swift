@@ -4,7 +4,7 @@ import TallyRules
 // tally-bench: prints benchmark figures. Run it through scripts/bench (release build).
 // Figures are printed, never asserted: performance is measured here, not in tests.
 //
-//   tally-bench [health|rules|ingest|query|profile|all] [--events N]
+//   tally-bench [health|rules|ingest|query|budgets|profile|all] [--events N] [--requests N]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let which = arguments.first.flatMap { $0.hasPrefix("--") ? nil : $0 } ?? "all"
@@ -69,6 +69,16 @@ do {
         print(String(format: "spend.query round trip over TCP: p50 %.2f ms   max %.2f ms", latencies[latencies.count / 2] / 1000, latencies.last! / 1000)
               + "   (\(sample["rows"]?.arrayValue?.count ?? 0) rows over \(sample["total"]?["events"]?.int64Value ?? 0) of the client's events)")
         print("server peak RSS: \(server.peakResidentKiB / 1024) MiB")
+        await server.stop()
+    }
+    if which == "budgets" || which == "all" {
+        let requests = option("--requests", default: 20_000)
+        header("budgets.check and budgets.status round trips over TCP, one at a time (50 budgets, 50,000 events), \(requests) calls each")
+        let server = try await ServerProcess(tallyBinary: tallyBinary)
+        for row in try await BudgetBenchmark.run(server: server, requests: requests) {
+            print(String(format: "%@ %@: p50 %7.1f µs   p99 %7.1f µs   max %8.1f µs", row.method.padding(toLength: 15, withPad: " ", startingAt: 0),
+                         row.load.padding(toLength: 14, withPad: " ", startingAt: 0), row.report.percentile(0.5), row.report.percentile(0.99), row.report.percentile(1.0)))
+        }
         await server.stop()
     }
 } catch {

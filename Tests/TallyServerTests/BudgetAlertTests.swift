@@ -165,4 +165,33 @@ import TallyRPC
             await client.close()
         }
     }
+
+    @Test func periodsFollowTheTimezoneAcrossDaylightSavingTimeAndAnchor31() async throws {
+        try await withServer { server in
+            let client = try await TallyClient.connect(host: "127.0.0.1", port: server.addresses.rpc.port, token: server.adminToken)
+            _ = try await client.call("budgets.set", ["id": "ny-day", "client": "nyc", "amount": "100", "period": "day", "timezone": "America/New_York"])
+            // 2026-11-01 in New York is 25 hours long: 04:00Z to 05:00Z the next day.
+            let events: [(String, String)] = [
+                ("2026-11-01T03:59:59.999999Z", "2"), ("2026-11-01T04:00:00Z", "1"), ("2026-11-02T04:30:00Z", "4"), ("2026-11-02T05:00:00Z", "8"),
+            ]
+            _ = try await client.call("ingest.events", ["events": .array(events.enumerated().map { index, event in
+                Self.event("ny\(index)", client: "nyc", usd: event.1, at: try! Timestamp(rfc3339: event.0))
+            })])
+            func status(at instant: String) async throws -> JSONValue? {
+                try await client.call("budgets.status", ["id": "ny-day", "at": .string(instant)])["budgets"]?[0]
+            }
+            let day = try await status(at: "2026-11-01T12:00:00Z")
+            #expect(day?["period"]?["start"] == "2026-11-01T04:00:00Z")
+            #expect(day?["period"]?["end"] == "2026-11-02T05:00:00Z")
+            #expect(day?["spent"] == "5", "the event on the boundary opens the day; 04:30Z the next day is still November 1st in New York")
+            #expect(try await status(at: "2026-11-01T03:00:00Z")?["spent"] == "2")
+            #expect(try await status(at: "2026-11-02T06:00:00Z")?["spent"] == "8")
+
+            _ = try await client.call("budgets.set", ["id": "end-of-month", "client": "nyc", "amount": "100", "period": "month", "anchor": 31])
+            let february = try await client.call("budgets.status", ["id": "end-of-month", "at": "2027-02-15T00:00:00Z"])["budgets"]?[0]
+            #expect(february?["period"]?["start"] == "2027-01-31T00:00:00Z")
+            #expect(february?["period"]?["end"] == "2027-02-28T00:00:00Z")
+            await client.close()
+        }
+    }
 }

@@ -59,6 +59,14 @@ final class BudgetTracker: Sendable {
         entries.withLockedValue { $0.values.filter { $0.budget.client == client } }.sorted { $0.budget.id < $1.budget.id }
     }
 
+    /// Drops every loaded period (after a re-pricing or re-attribution changed past spend); the
+    /// next read loads them from the ledger again.
+    func forgetLoadedPeriods() {
+        entries.withLockedValue { state in
+            for id in state.keys { state[id]?.current = nil }
+        }
+    }
+
     func setCurrent(_ current: CurrentPeriod, for id: String) {
         entries.withLockedValue { $0[id]?.current = current }
     }

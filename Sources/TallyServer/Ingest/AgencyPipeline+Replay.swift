@@ -62,6 +62,7 @@ extension AgencyPipeline {
                 }
             }
         }
+        budgets.forgetLoadedPeriods()
         return summary
     }
 }

@@ -126,7 +126,9 @@ actor AgencyPipeline {
     func addPriceOverrides(_ entries: [JSONValue]) throws -> (overrides: Int, repriced: Int) {
         try database.addPriceOverrides(entries)
         priceBook = PriceBook(shipped: priceBook.shipped, overrides: try Self.loadOverrides(database))
-        return (try database.priceOverrides().count, try repriceUnpriced())
+        let repriced = try repriceUnpriced()
+        budgets.forgetLoadedPeriods()
+        return (try database.priceOverrides().count, repriced)
     }
 
     func priceOverrides() throws -> [JSONValue] { try database.priceOverrides() }
