@@ -8,6 +8,8 @@ enum BudgetBenchmark {
         let method: String
         let load: String
         let report: Report
+        /// What the server itself measured for the same calls.
+        let server: ServerHistogram
     }
 
     static func run(server: ServerProcess, requests: Int) async throws -> [Row] {
@@ -28,13 +30,17 @@ enum BudgetBenchmark {
         for (method, lines) in calls {
             // Warm-up, then one call at a time (window 1): each latency is one round trip.
             _ = try await HealthBenchmark.measure(port: server.rpcPort, lines: [hello] + lines, total: 2_000, window: 1)
+            var before = try await ServerHistogram.scrape(httpPort: server.httpPort, method: method)
             let (idle, _) = try await HealthBenchmark.measure(port: server.rpcPort, lines: [hello] + lines, total: requests, window: 1)
-            rows.append(Row(method: method, load: "idle", report: idle))
+            rows.append(Row(method: method, load: "idle", report: idle,
+                            server: try await ServerHistogram.scrape(httpPort: server.httpPort, method: method).since(before)))
             let ingest = Task { try await IngestBenchmark.run(server: server, batches: 100, batchSize: 1_000, window: 4) }
             try await Task.sleep(for: .milliseconds(200))
+            before = try await ServerHistogram.scrape(httpPort: server.httpPort, method: method)
             let (loaded, _) = try await HealthBenchmark.measure(port: server.rpcPort, lines: [hello] + lines, total: requests, window: 1)
+            let during = try await ServerHistogram.scrape(httpPort: server.httpPort, method: method).since(before)
             _ = try await ingest.value
-            rows.append(Row(method: method, load: "during ingest", report: loaded))
+            rows.append(Row(method: method, load: "during ingest", report: loaded, server: during))
         }
         return rows
     }

@@ -76,8 +76,9 @@ do {
         header("budgets.check and budgets.status round trips over TCP, one at a time (50 budgets, 50,000 events), \(requests) calls each")
         let server = try await ServerProcess(tallyBinary: tallyBinary)
         for row in try await BudgetBenchmark.run(server: server, requests: requests) {
-            print(String(format: "%@ %@: p50 %7.1f µs   p99 %7.1f µs   max %8.1f µs", row.method.padding(toLength: 15, withPad: " ", startingAt: 0),
-                         row.load.padding(toLength: 14, withPad: " ", startingAt: 0), row.report.percentile(0.5), row.report.percentile(0.99), row.report.percentile(1.0)))
+            print(String(format: "%@ %@: round trip p50 %7.1f µs  p99 %7.1f µs   at the server: p99 ≤ %.2f ms, %.2f%% within 1 ms", row.method.padding(toLength: 15, withPad: " ", startingAt: 0),
+                         row.load.padding(toLength: 14, withPad: " ", startingAt: 0), row.report.percentile(0.5), row.report.percentile(0.99),
+                         row.server.bound(0.99) * 1000, row.server.share(within: 0.001) * 100))
         }
         await server.stop()
     }
