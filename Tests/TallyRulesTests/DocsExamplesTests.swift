@@ -4,7 +4,8 @@ import TallyRules
 import Testing
 
 /// Every complete module in docs/rules.md (a ```lua block ending in `return M`) loads and
-/// passes its smoke test with the demo rule set's lookup tables.
+/// passes its smoke test with the demo rule set's lookup tables: as `alerts.lua` when it defines
+/// `on_spend`, otherwise as `attribution.lua`.
 @Suite("Guide examples")
 struct DocsExamplesTests {
     static func examples() throws -> [String] {
@@ -30,7 +31,10 @@ struct DocsExamplesTests {
         #expect(examples.count >= 5)
         let demo = try RuleSetSource.load(directory: rulesRoot + "/demo")
         for example in examples {
-            let source = demo.replacing(RuleSetSource.attributionFile, with: example).replacing(RuleSetSource.alertsFile, with: nil)
+            let source =
+                example.contains("function M.on_spend")
+                ? demo.replacing(RuleSetSource.alertsFile, with: example)
+                : demo.replacing(RuleSetSource.attributionFile, with: example).replacing(RuleSetSource.alertsFile, with: nil)
             if case .failure(let error) = RuleSets.validate(source, limits: .testing) {
                 Issue.record("example does not validate: \(error)\n\(example)")
             }
@@ -42,5 +46,21 @@ struct DocsExamplesTests {
         let demo = try RuleSetSource.load(directory: rulesRoot + "/demo").replacing(RuleSetSource.attributionFile, with: example)
         let runtime = try RuleRuntime(source: demo, limits: .testing)
         #expect(try runtime.attribute(["id": "e", "instance": "n8n-shared-eu"]) == Attribution(client: "innovate-corp", reason: "instance", tags: ["project": "lead-scoring"]))
+    }
+
+    @Test func theCustomAlertExampleFiresOncePerHourOverTheLimit() throws {
+        let example = try #require(try Self.examples().first { $0.contains("function M.on_spend") })
+        let demo = try RuleSetSource.load(directory: rulesRoot + "/demo").replacing(RuleSetSource.alertsFile, with: example)
+        let runtime = try RuleRuntime(source: demo, limits: .testing)
+        let alerts = try runtime.onSpend([
+            "client": "acme",
+            "hourly": [
+                ["hour": "2026-11-29T09:00:00Z", "spent": "12.00", "spent_usd": 12.0, "calls": 10, "errors": 0],
+                ["hour": "2026-11-29T10:00:00Z", "spent": "61.20", "spent_usd": 61.2, "calls": 90, "errors": 0],
+            ],
+        ])
+        #expect(alerts.map(\.key) == ["hourly-limit:2026-11-29T10:00:00Z"])
+        #expect(alerts.first?.level == .critical)
+        #expect(alerts.first?.message == "acme spent 61.20 USD in the hour from 2026-11-29T10:00:00Z (limit 50 USD)")
     }
 }
