@@ -33,8 +33,18 @@ extension BudgetPeriod {
         guard elapsed > 0, elapsed < total else { return spent }
         // spent = q × elapsed + r, so spent × total / elapsed = q × total + r × total / elapsed;
         // the split keeps the product in Int128 for any amount whose forecast fits.
-        let (quotient, remainder) = spent.picoUSD.quotientAndRemainder(dividingBy: Int128(elapsed))
-        let fraction = Money.divide(remainder * Int128(total), by: Int128(elapsed), rule: .halfEven)
-        return Money(picoUSD: quotient * Int128(total) + fraction)
+        let divisor = Int128(elapsed)
+        let (quotient, remainder) = spent.picoUSD.quotientAndRemainder(dividingBy: divisor)
+        let (partQuotient, partRemainder) = (remainder * Int128(total)).quotientAndRemainder(dividingBy: divisor)
+        // Both quotients truncate toward zero, so their sum is the exact result truncated and
+        // partRemainder what is left over; the tie must go to the even neighbour of the sum
+        // (rounding the fractional part alone would pick the wrong parity).
+        let truncated = quotient * Int128(total) + partQuotient
+        let twice = partRemainder.magnitude * 2
+        let away = spent.isNegative ? truncated - 1 : truncated + 1
+        if twice > divisor.magnitude || (twice == divisor.magnitude && truncated % 2 != 0) {
+            return Money(picoUSD: away)
+        }
+        return Money(picoUSD: truncated)
     }
 }
