@@ -25,6 +25,9 @@ public actor WebhookDeliverer {
     public struct Configuration: Sendable {
         /// The whole request, connect to last byte of the answer.
         public var requestTimeout: Duration
+        /// How long a connection may take (a refused connection is retried within it), when the
+        /// deliverer makes its own HTTP client; a given client keeps its own setting.
+        public var connectTimeout: Duration
         /// The wait after the first failure; doubled after each further one.
         public var retryBase: Duration
         /// The longest wait between two attempts.
@@ -41,10 +44,11 @@ public actor WebhookDeliverer {
         public var idleCheckInterval: Duration
 
         public init(
-            requestTimeout: Duration = .seconds(10), retryBase: Duration = .seconds(1), retryCap: Duration = .seconds(600),
+            requestTimeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(5), retryBase: Duration = .seconds(1), retryCap: Duration = .seconds(600),
             maximumAttempts: Int = 20, jitter: Double = 0.2, maximumConcurrentDeliveries: Int = 8, idleCheckInterval: Duration = .seconds(30)
         ) {
             self.requestTimeout = requestTimeout
+            self.connectTimeout = connectTimeout
             self.retryBase = retryBase
             self.retryCap = retryCap
             self.maximumAttempts = max(1, maximumAttempts)
@@ -105,7 +109,7 @@ public actor WebhookDeliverer {
             // A webhook that redirects is misconfigured; following it would re-POST the signed
             // body to a host the user never named.
             clientConfiguration.redirectConfiguration = .disallow
-            clientConfiguration.timeout = .init(connect: .seconds(5))
+            clientConfiguration.timeout = .init(connect: .microseconds(Configuration.microseconds(configuration.connectTimeout)))
             self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
             self.ownsClient = true
         }

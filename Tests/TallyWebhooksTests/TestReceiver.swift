@@ -18,7 +18,7 @@ final class TestReceiver: Sendable {
     private let channel: any Channel
     let port: Int
     private let state: Mutex<[Request]>
-    /// The status for the n-th request (0-based); the answer body is "status n".
+    /// The status and body for the n-th request (0-based); status 0 leaves the request unanswered.
     private let respond: @Sendable (Int) -> (status: Int, body: String)
 
     var requests: [Request] { state.withLock { $0 } }
@@ -92,6 +92,7 @@ final class TestReceiver: Sendable {
             case .end:
                 guard let head, let receiver = box.receiver.withLock({ $0 }) else { return }
                 let answer = receiver.record(Request(method: head.method, uri: head.uri, headers: head.headers, body: body))
+                guard answer.status != 0 else { return }
                 var headers = HTTPHeaders()
                 headers.add(name: "Content-Length", value: "\(answer.body.utf8.count)")
                 // One request per connection: a stopped receiver leaves no kept-alive connection behind.

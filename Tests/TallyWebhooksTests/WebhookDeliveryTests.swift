@@ -11,7 +11,7 @@ import TallyStore
 /// and each wait polls with a generous timeout.
 @Suite struct WebhookDeliveryTests {
     static let fast = WebhookDeliverer.Configuration(
-        requestTimeout: .seconds(10), retryBase: .milliseconds(10), retryCap: .milliseconds(100), maximumAttempts: 20,
+        requestTimeout: .seconds(10), connectTimeout: .milliseconds(500), retryBase: .milliseconds(10), retryCap: .milliseconds(100), maximumAttempts: 20,
         idleCheckInterval: .milliseconds(200))
 
     static let alert: JSONValue = [
@@ -179,6 +179,44 @@ import TallyStore
             let listed = delivery.json()
             #expect(listed["state"] == "dead")
             #expect(listed["last_error"]?.stringValue?.contains("boom") == true)
+        }
+    }
+
+    @Test func aReceiverThatDoesNotAnswerTimesOutAndIsRetried() async throws {
+        try await withFixture { fixture in
+            // The first request is never answered; the second is.
+            let receiver = try await TestReceiver.start { index in index == 0 ? (0, "") : (200, "ok") }
+            defer { Task { try? await receiver.stop() } }
+            _ = try await fixture.store.setEndpoint(WebhookEndpoint(id: "ops", url: receiver.url))
+            var configuration = Self.fast
+            configuration.requestTimeout = .milliseconds(300)
+            let deliverer = WebhookDeliverer(store: fixture.store, configuration: configuration)
+            await deliverer.start()
+            let ids = try await deliverer.enqueue(alert: Self.alert, alertID: "alert-7", level: "warning")
+            try await eventually { try await fixture.store.delivery(id: ids[0])?.state == .delivered }
+            await deliverer.shutdown()
+            let delivery = try #require(try await fixture.store.delivery(id: ids[0]))
+            #expect(delivery.attempts == 2)
+            #expect(receiver.count == 2)
+        }
+    }
+
+    @Test func shutdownIsGracefulAndFinal() async throws {
+        try await withFixture { fixture in
+            let deliverer = WebhookDeliverer(store: fixture.store, configuration: Self.fast)
+            #expect(await deliverer.state == .idle)
+            await deliverer.start()
+            #expect(await deliverer.state == .running)
+            async let first: Void = deliverer.shutdown()
+            async let second: Void = deliverer.shutdown()
+            _ = await (first, second)
+            #expect(await deliverer.state == .stopped)
+            await deliverer.start()
+            #expect(await deliverer.state == .stopped)
+            // Enqueued after shutdown: kept pending in the file for the next deliverer.
+            _ = try await fixture.store.setEndpoint(WebhookEndpoint(id: "ops", url: "http://127.0.0.1:9/"))
+            let ids = try await deliverer.enqueue(alert: Self.alert, alertID: "late", level: "info")
+            #expect(try await fixture.store.delivery(id: ids[0])?.state == .pending)
         }
     }
 
