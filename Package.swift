@@ -12,6 +12,7 @@ let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto"
 let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let asyncHTTPClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
 
 let package = Package(
     name: "tally",
@@ -27,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Only TallyWebhooks uses it (outgoing webhook POSTs over http and https).
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // C libraries from Debian, through pkg-config.
@@ -50,6 +53,8 @@ let package = Package(
             resources: [.copy("Resources")]
         ),
         .target(name: "TallyClient", dependencies: ["TallyJSON", "TallyRPC", nioCore, nioPosix]),
+        // Alerts delivered to per-agency webhooks through a persisted outbox (at least once).
+        .target(name: "TallyWebhooks", dependencies: ["TallyCore", "TallyJSON", "TallyStore", asyncHTTPClient, nioCore, nioPosix, nioHTTP1, crypto, logging]),
         // Child processes without Foundation's Process (tests and benchmarks run `tally serve`).
         .target(name: "TallyProcess"),
         .executableTarget(
@@ -66,6 +71,7 @@ let package = Package(
         .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore", "TallyJSON"]),
         .testTarget(name: "TallyRulesTests", dependencies: ["TallyRules", "TallyCore", "TallyJSON"]),
         .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore", "TallyCore", "TallyJSON"]),
+        .testTarget(name: "TallyWebhooksTests", dependencies: ["TallyWebhooks", "TallyCore", "TallyJSON", "TallyStore", nioCore, nioPosix, nioHTTP1, crypto]),
         .testTarget(name: "TallyRPCTests", dependencies: ["TallyRPC", "TallyJSON", "TallyCore"]),
         .testTarget(
             name: "TallyServerTests",
