@@ -47,13 +47,15 @@ let package = Package(
         .target(
             name: "TallyServer",
             dependencies: [
-                "TallyCore", "TallyJSON", "TallyRPC", "TallyStore", "TallyRules",
+                "TallyCore", "TallyJSON", "TallyRPC", "TallyStore", "TallyRules", "TallyWebhooks",
                 nioCore, nioPosix, nioHTTP1, nioConcurrency, logging, lifecycle, prometheus,
             ],
             resources: [.copy("Resources")]
         ),
         .target(name: "TallyClient", dependencies: ["TallyJSON", "TallyRPC", nioCore, nioPosix]),
         // Alerts delivered to per-agency webhooks through a persisted outbox (at least once).
+        // Test helpers shared by test targets (a webhook receiver on loopback); not a product.
+        .target(name: "TallyTestSupport", dependencies: [nioCore, nioPosix, nioHTTP1]),
         .target(name: "TallyWebhooks", dependencies: ["TallyCore", "TallyJSON", "TallyStore", asyncHTTPClient, nioCore, nioPosix, nioHTTP1, crypto, logging]),
         // Child processes without Foundation's Process (tests and benchmarks run `tally serve`).
         .target(name: "TallyProcess"),
@@ -71,11 +73,11 @@ let package = Package(
         .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore", "TallyJSON"]),
         .testTarget(name: "TallyRulesTests", dependencies: ["TallyRules", "TallyCore", "TallyJSON"]),
         .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore", "TallyCore", "TallyJSON"]),
-        .testTarget(name: "TallyWebhooksTests", dependencies: ["TallyWebhooks", "TallyCore", "TallyJSON", "TallyStore", nioCore, nioPosix, nioHTTP1, crypto]),
+        .testTarget(name: "TallyWebhooksTests", dependencies: ["TallyWebhooks", "TallyTestSupport", "TallyCore", "TallyJSON", "TallyStore", nioCore, nioPosix, nioHTTP1, crypto]),
         .testTarget(name: "TallyRPCTests", dependencies: ["TallyRPC", "TallyJSON", "TallyCore"]),
         .testTarget(
             name: "TallyServerTests",
-            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyRPC", "TallyJSON", "TallyCore", "TallyProcess", nioCore, nioPosix]
+            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyRPC", "TallyJSON", "TallyCore", "TallyProcess", "TallyTestSupport", nioCore, nioPosix]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -36,6 +36,10 @@ extension TallyClient {
         "alerts.list": "alertsList",
         "alerts.subscribe": "alertsSubscribe",
         "alerts.unsubscribe": "alertsUnsubscribe",
+        "webhooks.set": "webhooksSet",
+        "webhooks.list": "webhooksList",
+        "webhooks.test": "webhooksTest",
+        "webhooks.delete": "webhooksDelete",
     ]
 
     /// `session.hello` (public): Authenticate a TCP connection with a token.
@@ -289,5 +293,42 @@ extension TallyClient {
     /// `alerts.unsubscribe` (read): Stops alerts.fired notifications on this connection.
     public func alertsUnsubscribe() async throws -> JSONValue {
         try await call("alerts.unsubscribe")
+    }
+
+    /// `webhooks.set` (admin): Creates or updates a webhook the agency's alerts are POSTed to.
+    public func webhooksSet(id: String, url: String, format: String? = nil, secret: String? = nil, enabled: Bool? = nil, minLevel: String? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["id"] = .string(id)
+        callParams["url"] = .string(url)
+        if let format { callParams["format"] = .string(format) }
+        if let secret { callParams["secret"] = .string(secret) }
+        if let enabled { callParams["enabled"] = .bool(enabled) }
+        if let minLevel { callParams["min_level"] = .string(minLevel) }
+        return try await call("webhooks.set", callParams)
+    }
+
+    /// `webhooks.list` (admin): The webhooks (secrets as hints only), delivery counts by state, and
+    /// recent deliveries.
+    public func webhooksList(state: String? = nil, limit: Int64? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        if let state { callParams["state"] = .string(state) }
+        if let limit { callParams["limit"] = .integer(limit) }
+        return try await call("webhooks.list", callParams)
+    }
+
+    /// `webhooks.test` (admin): Sends a signed webhook.test POST now (not through the outbox) and
+    /// reports the answer.
+    public func webhooksTest(id: String) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["id"] = .string(id)
+        return try await call("webhooks.test", callParams)
+    }
+
+    /// `webhooks.delete` (admin): Deletes a webhook; its pending deliveries are marked dead (and
+    /// stay listed).
+    public func webhooksDelete(id: String) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["id"] = .string(id)
+        return try await call("webhooks.delete", callParams)
     }
 }

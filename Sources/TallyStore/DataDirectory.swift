@@ -14,6 +14,8 @@ public struct DataDirectory: Sendable, Hashable {
     public var agenciesPath: String { root + "/agencies" }
 
     public func agencyDatabasePath(_ agency: AgencyID) -> String { agenciesPath + "/\(agency.rawValue).sqlite" }
+    /// The agency's folder of side files (its webhook outbox, `webhooks.sqlite`), created on use.
+    public func agencyFolder(_ agency: AgencyID) -> String { agenciesPath + "/\(agency.rawValue)" }
 
     /// Whether the folder holds no Tally data yet (first start).
     public var isEmpty: Bool { !FileManager.default.fileExists(atPath: controlDatabasePath) }

@@ -1,3 +1,4 @@
+import TallyTestSupport
 import Crypto
 import Foundation
 import NIOCore

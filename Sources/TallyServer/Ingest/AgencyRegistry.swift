@@ -2,6 +2,7 @@ import Logging
 import TallyCore
 import TallyRules
 import TallyStore
+import TallyWebhooks
 
 /// Opens each agency's pipeline and rules on first use and keeps them; agencies spread over the
 /// store threads. Each agency's rule folder is polled once a second and reloaded on change.
@@ -15,6 +16,7 @@ actor AgencyRegistry {
     private var pipelines: [AgencyID: AgencyPipeline] = [:]
     private var rules: [AgencyID: AgencyRules] = [:]
     private var alertEngines: [AgencyID: AlertEngine] = [:]
+    private var webhookDeliverers: [AgencyID: WebhookDeliverer] = [:]
     let alertHub = AlertHub()
     private var watchers: [Task<Void, Never>] = []
 
@@ -49,10 +51,11 @@ actor AgencyRegistry {
         return agencyRules
     }
 
-    /// Stops the folder watchers.
-    func shutdown() {
+    /// Stops the folder watchers and the webhook deliveries (what is pending stays in the outbox).
+    func shutdown() async {
         for watcher in watchers { watcher.cancel() }
         watchers.removeAll()
+        for deliverer in webhookDeliverers.values { await deliverer.shutdown() }
     }
 
     func pipeline(for agency: AgencyID) throws -> AgencyPipeline {
@@ -61,13 +64,29 @@ actor AgencyRegistry {
             agency: agency, directory: directory, loop: executor.nextLoop(), shipped: ShippedCatalog.catalog,
             logger: logger, metrics: metrics)
         pipelines[agency] = pipeline
+        // Webhooks: the agency's outbox file beside its ledger; deliveries left pending by the
+        // last run go out once the deliverer starts.
+        let store = try WebhookStore(directory: directory.agencyFolder(agency), loop: executor.nextLoop())
+        var webhookLogger = logger
+        webhookLogger[metadataKey: "agency"] = "\(agency)"
+        let deliverer = WebhookDeliverer(store: store, logger: webhookLogger)
+        webhookDeliverers[agency] = deliverer
+        Task { await deliverer.start() }
         // Alerts start with the pipeline, so that the first commit is already evaluated.
         let engine = AlertEngine(agency: agency, pipeline: pipeline, rules: rules(for: agency), hub: alertHub, logger: logger,
-                                 outbox: { _ in })
+                                 outbox: { alert in
+                                     try await deliverer.enqueue(alert: alert.jsonValue, alertID: alert.id, level: alert.level)
+                                 })
         alertEngines[agency] = engine
         engine.listen()
         Task { await engine.catchUp() }
         return pipeline
+    }
+
+    /// The agency's webhook deliverer and outbox (opening its pipeline if needed).
+    func webhooks(for agency: AgencyID) throws -> WebhookDeliverer {
+        _ = try pipeline(for: agency)
+        return webhookDeliverers[agency]!
     }
 
     /// The agency's alert engine (opening its pipeline if needed).

@@ -6,5 +6,6 @@ enum MethodTable {
         SessionMethods.methods(server) + HealthMethods.methods(server) + TokenMethods.methods(server)
             + IngestMethods.methods(server) + SpendMethods.methods(server) + PriceMethods.methods(server) + RuleMethods.methods(server)
             + AttributionMethods.methods(server) + BudgetMethods.methods(server) + AlertMethods.methods(server)
+            + WebhookMethods.methods(server)
     }
 }

@@ -31,6 +31,10 @@ export const METHODS = Object.freeze({
   "alerts.list": "alertsList",
   "alerts.subscribe": "alertsSubscribe",
   "alerts.unsubscribe": "alertsUnsubscribe",
+  "webhooks.set": "webhooksSet",
+  "webhooks.list": "webhooksList",
+  "webhooks.test": "webhooksTest",
+  "webhooks.delete": "webhooksDelete",
 });
 
 /** contract method -> role (x-role) */
@@ -62,6 +66,10 @@ export const ROLES = Object.freeze({
   "alerts.list": "read",
   "alerts.subscribe": "read",
   "alerts.unsubscribe": "read",
+  "webhooks.set": "admin",
+  "webhooks.list": "admin",
+  "webhooks.test": "admin",
+  "webhooks.delete": "admin",
 });
 
 /** methods that may be sent again after a lost answer (nothing happens twice) */
@@ -238,6 +246,32 @@ export const RESEND_SAFE = Object.freeze(new Set([
 /**
  * @typedef {Object} AlertsSubscribeParams  params of `alerts.subscribe`
  * @property {string} [client]
+ */
+
+/**
+ * @typedef {Object} WebhooksSetParams  params of `webhooks.set`
+ * @property {string} id
+ * @property {string} url
+ * @property {("json"|"slack")} [format]
+ * @property {string} [secret]
+ * @property {boolean} [enabled]
+ * @property {("info"|"warning"|"critical")} [min_level]
+ */
+
+/**
+ * @typedef {Object} WebhooksListParams  params of `webhooks.list`
+ * @property {("pending"|"delivered"|"dead")} [state]
+ * @property {number} [limit]
+ */
+
+/**
+ * @typedef {Object} WebhooksTestParams  params of `webhooks.test`
+ * @property {string} id
+ */
+
+/**
+ * @typedef {Object} WebhooksDeleteParams  params of `webhooks.delete`
+ * @property {string} id
  */
 
 /**
@@ -536,5 +570,48 @@ export class GeneratedMethods {
    */
   alertsUnsubscribe(params = {}, options = {}) {
     return this.call("alerts.unsubscribe", params, options);
+  }
+
+  /**
+   * `webhooks.set` (admin): Creates or updates a webhook the agency's alerts are POSTed to.
+   * @param {WebhooksSetParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  webhooksSet(params = {}, options = {}) {
+    return this.call("webhooks.set", params, options);
+  }
+
+  /**
+   * `webhooks.list` (admin): The webhooks (secrets as hints only), delivery counts by state, and
+   * recent deliveries.
+   * @param {WebhooksListParams} [params]
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  webhooksList(params = {}, options = {}) {
+    return this.call("webhooks.list", params, options);
+  }
+
+  /**
+   * `webhooks.test` (admin): Sends a signed webhook.test POST now (not through the outbox) and
+   * reports the answer.
+   * @param {WebhooksTestParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  webhooksTest(params = {}, options = {}) {
+    return this.call("webhooks.test", params, options);
+  }
+
+  /**
+   * `webhooks.delete` (admin): Deletes a webhook; its pending deliveries are marked dead (and
+   * stay listed).
+   * @param {WebhooksDeleteParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  webhooksDelete(params = {}, options = {}) {
+    return this.call("webhooks.delete", params, options);
   }
 }

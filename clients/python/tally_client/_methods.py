@@ -37,6 +37,10 @@ METHODS: Dict[str, str] = {
     "alerts.list": "alerts_list",
     "alerts.subscribe": "alerts_subscribe",
     "alerts.unsubscribe": "alerts_unsubscribe",
+    "webhooks.set": "webhooks_set",
+    "webhooks.list": "webhooks_list",
+    "webhooks.test": "webhooks_test",
+    "webhooks.delete": "webhooks_delete",
 }
 
 # contract method -> role (x-role)
@@ -68,6 +72,10 @@ ROLES: Dict[str, str] = {
     "alerts.list": "read",
     "alerts.subscribe": "read",
     "alerts.unsubscribe": "read",
+    "webhooks.set": "admin",
+    "webhooks.list": "admin",
+    "webhooks.test": "admin",
+    "webhooks.delete": "admin",
 }
 
 # methods that may be sent again after a lost answer (nothing happens twice)
@@ -454,3 +462,48 @@ class GeneratedMethods:
         """`alerts.unsubscribe` (read): Stops alerts.fired notifications on this connection."""
         _params: Dict[str, Any] = {}
         return self.call("alerts.unsubscribe", _params)
+
+    def webhooks_set(
+        self,
+        *,
+        id: str,
+        url: str,
+        format: str = OMIT,
+        secret: str = OMIT,
+        enabled: bool = OMIT,
+        min_level: str = OMIT,
+    ) -> Any:
+        """`webhooks.set` (admin): Creates or updates a webhook the agency's alerts are POSTed to."""
+        _params: Dict[str, Any] = {}
+        _params["id"] = id
+        _params["url"] = url
+        if format is not OMIT:
+            _params["format"] = format
+        if secret is not OMIT:
+            _params["secret"] = secret
+        if enabled is not OMIT:
+            _params["enabled"] = enabled
+        if min_level is not OMIT:
+            _params["min_level"] = min_level
+        return self.call("webhooks.set", _params)
+
+    def webhooks_list(self, *, state: str = OMIT, limit: int = OMIT) -> Any:
+        """`webhooks.list` (admin): The webhooks (secrets as hints only), delivery counts by state, and recent deliveries."""
+        _params: Dict[str, Any] = {}
+        if state is not OMIT:
+            _params["state"] = state
+        if limit is not OMIT:
+            _params["limit"] = limit
+        return self.call("webhooks.list", _params)
+
+    def webhooks_test(self, *, id: str) -> Any:
+        """`webhooks.test` (admin): Sends a signed webhook.test POST now (not through the outbox) and reports the answer."""
+        _params: Dict[str, Any] = {}
+        _params["id"] = id
+        return self.call("webhooks.test", _params)
+
+    def webhooks_delete(self, *, id: str) -> Any:
+        """`webhooks.delete` (admin): Deletes a webhook; its pending deliveries are marked dead (and stay listed)."""
+        _params: Dict[str, Any] = {}
+        _params["id"] = id
+        return self.call("webhooks.delete", _params)

@@ -4,25 +4,26 @@ import NIOPosix
 import Synchronization
 
 /// A real HTTP/1 server on loopback that records every request and answers with the status the
-/// test chooses (by request number), so deliveries cross a real socket.
-final class TestReceiver: Sendable {
-    struct Request: Sendable {
-        let method: HTTPMethod
-        let uri: String
-        let headers: HTTPHeaders
-        let body: [UInt8]
+/// test chooses (by request number), so webhook deliveries cross a real socket. For tests only.
+public final class TestReceiver: Sendable {
+    /// One request as received.
+    public struct Request: Sendable {
+        public let method: HTTPMethod
+        public let uri: String
+        public let headers: HTTPHeaders
+        public let body: [UInt8]
 
-        var bodyText: String { String(decoding: body, as: UTF8.self) }
+        public var bodyText: String { String(decoding: body, as: UTF8.self) }
     }
 
     private let channel: any Channel
-    let port: Int
+    public let port: Int
     private let state: Mutex<[Request]>
     /// The status and body for the n-th request (0-based); status 0 leaves the request unanswered.
     private let respond: @Sendable (Int) -> (status: Int, body: String)
 
-    var requests: [Request] { state.withLock { $0 } }
-    var count: Int { state.withLock { $0.count } }
+    public var requests: [Request] { state.withLock { $0 } }
+    public var count: Int { state.withLock { $0.count } }
 
     private init(channel: any Channel, port: Int, respond: @escaping @Sendable (Int) -> (status: Int, body: String)) {
         self.channel = channel
@@ -32,7 +33,7 @@ final class TestReceiver: Sendable {
     }
 
     /// Starts listening on 127.0.0.1:`port` (0: any free port).
-    static func start(port: Int = 0, respond: @escaping @Sendable (Int) -> (status: Int, body: String) = { _ in (200, "ok") }) async throws -> TestReceiver {
+    public static func start(port: Int = 0, respond: @escaping @Sendable (Int) -> (status: Int, body: String) = { _ in (200, "ok") }) async throws -> TestReceiver {
         let box = ReceiverBox()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -49,14 +50,14 @@ final class TestReceiver: Sendable {
     }
 
     /// A port that was free a moment ago and is closed now (for "receiver down").
-    static func closedPort() async throws -> Int {
+    public static func closedPort() async throws -> Int {
         let receiver = try await start()
         let port = receiver.port
         try await receiver.stop()
         return port
     }
 
-    func stop() async throws { try await channel.close() }
+    public func stop() async throws { try await channel.close() }
 
     fileprivate func record(_ request: Request) -> (status: Int, body: String) {
         let index = state.withLock { requests in
@@ -66,7 +67,7 @@ final class TestReceiver: Sendable {
         return respond(index)
     }
 
-    var url: String { "http://127.0.0.1:\(port)/hook" }
+    public var url: String { "http://127.0.0.1:\(port)/hook" }
 
     final class ReceiverBox: Sendable {
         let receiver = Mutex<TestReceiver?>(nil)
