@@ -46,7 +46,7 @@ struct AlertsCommand: AsyncParsableCommand {
                 } else {
                     print("\(alert["fired_at"]?.stringValue ?? "")  \(alert["level"]?.stringValue ?? "")  \(alert["client"]?.stringValue ?? "")  \(alert["message"]?.stringValue ?? "")")
                 }
-                fflush(stdout)
+                fflush(nil)
             }
         }
     }
