@@ -3,7 +3,7 @@ import TallyProcess
 
 /// A `tally serve` child process on free loopback ports over a temporary data folder, so the
 /// benchmark's client and the server do not share a process.
-final class ServerProcess {
+final class ServerProcess: Sendable {
     let process: ServeProcess
     var rpcPort: Int { process.rpcPort }
     var httpPort: Int { process.httpPort }
