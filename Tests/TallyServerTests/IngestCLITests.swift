@@ -6,6 +6,14 @@ import Testing
 /// `tally ingest FILE.jsonl` against a real `tally serve` child: counts, exit codes, idempotent
 /// re-runs and `--resume`.
 @Suite struct IngestCLITests {
+    /// Reads the `lines_done` of a `--resume` file.
+    enum IngestProgressFile {
+        static func linesDone(_ path: String) throws -> Int {
+            let value = try JSONCodec.parse(String(contentsOfFile: path, encoding: .utf8))
+            return Int(value["lines_done"]?.int64Value ?? 0)
+        }
+    }
+
     func temporaryFolder() throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-ingest-cli-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -110,6 +118,49 @@ import Testing
             #expect(whole.summary["accepted"] == 400)
             #expect(whole.summary["duplicates"] == 600)
         }
+    }
+
+    @Test func aServerKilledMidRunExitsTwoAndResumeFinishesTheFileExactlyOnce() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/events.jsonl"
+        let total = 20_000
+        try (0..<total).map { Self.eventLine("k\($0)") }.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let statePath = path + ".tally-progress"
+
+        let first = try await TallyBinary.serve(dataDirectory: folder + "/data")
+        let token = try #require(first.firstStartToken)
+        let running = try ChildProcess(executable: TallyBinary.path, arguments: [
+            "ingest", path, "--resume", "--batch-size", "100", "--retries", "1", "--server", "127.0.0.1:\(first.rpcPort)", "--token", token, "--json",
+        ])
+        // Pull the plug once some batches are acknowledged, while the rest are still being sent.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while (try? IngestProgressFile.linesDone(statePath)) ?? 0 == 0, running.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        await first.kill()
+        let status = await running.waitForExit(timeout: .seconds(60))
+        let stopped = try IngestProgressFile.linesDone(statePath)
+        try #require(status == 2, "the run finished before the server was killed: \(running.output)")
+        #expect(stopped > 0 && stopped < total)
+        #expect((try? JSONCodec.parse(running.output))?["complete"] == false)
+
+        let second = try await TallyBinary.serve(dataDirectory: folder + "/data")
+        do {
+            let resumed = try await ingest([path, "--resume", "--batch-size", "100"], server: second, token: token)
+            #expect(resumed.status == 0, "\(resumed.errors)")
+            #expect(resumed.summary["skipped_lines"] == .integer(Int64(stopped)))
+            // Batches that were stored but not yet recorded come back as duplicates: nothing twice.
+            let resent = (resumed.summary["accepted"]?.int64Value ?? 0) + (resumed.summary["duplicates"]?.int64Value ?? 0)
+            #expect(resent == Int64(total - stopped))
+            let whole = try await ingest([path], server: second, token: token)
+            #expect(whole.summary["duplicates"] == .integer(Int64(total)))
+            #expect(whole.summary["accepted"] == 0)
+        } catch {
+            await second.stop()
+            throw error
+        }
+        await second.stop()
     }
 
     @Test func aRefusedTokenOrAnUnreachableServerExitsTwo() async throws {

@@ -56,7 +56,7 @@ struct IngestCommand: AsyncParsableCommand {
             throw ValidationError("cannot open \(input): \(String(cString: strerror(errno)))")
         }
 
-        let ledger = IngestLedger(input: input, statePath: statePath, skippedLines: skip)
+        let ledger = IngestLedger(input: input, statePath: statePath, skippedLines: skip, totalBytes: reader.size)
         let sender = BatchSender(connection: IngestConnection(endpoint: endpoint), retries: retries)
         var lineNumber = 0
         while lineNumber < skip, reader.next() != nil { lineNumber += 1 }
@@ -94,7 +94,7 @@ struct IngestCommand: AsyncParsableCommand {
                         if case .object = value {
                             batch.append(value, line: lineNumber, bytes: text.count)
                         } else {
-                            ledger.rejectLocally(line: lineNumber, reason: "not a JSON object (a \(value.typeName))")
+                            ledger.rejectLocally(line: lineNumber, reason: "not a JSON object: \(value.typeName)")
                         }
                     } catch {
                         ledger.rejectLocally(line: lineNumber, reason: "not valid JSON: \(error)")
@@ -105,7 +105,7 @@ struct IngestCommand: AsyncParsableCommand {
                     await dispatch(batch)
                     batch = EventBatch(sequence: batch.sequence + 1, firstLine: lineNumber + 1)
                 }
-                ledger.showProgress(line: lineNumber)
+                ledger.showProgress(line: lineNumber, bytesRead: reader.bytesRead)
             }
             if ledger.failure == nil, batch.lastLine >= batch.firstLine { await dispatch(batch) }
             if ledger.failure != nil {
@@ -279,8 +279,12 @@ final class IngestLedger {
     private let started = ContinuousClock.now
     private var lastDrawn = ContinuousClock.now - .seconds(1)
     private var line = 0
+    private var bytesRead = 0
+    /// The input's size when it is a regular file, for the bar; a pipe has none.
+    private let totalBytes: Int?
 
-    init(input: String, statePath: String?, skippedLines: Int) {
+    init(input: String, statePath: String?, skippedLines: Int, totalBytes: Int?) {
+        self.totalBytes = totalBytes
         self.input = input
         self.statePath = statePath
         self.skippedLines = skippedLines
@@ -323,7 +327,7 @@ final class IngestLedger {
             finished[batch.sequence] = batch.lastLine
             advance()
         }
-        showProgress(line: line)
+        showProgress(line: line, bytesRead: bytesRead)
     }
 
     /// "events[3].usage.input_tokens" names the field in the batch; the line already names the event.
@@ -351,15 +355,22 @@ final class IngestLedger {
 
     // MARK: Output
 
-    func showProgress(line: Int) {
+    func showProgress(line: Int, bytesRead: Int) {
         self.line = line
+        self.bytesRead = bytesRead
         guard progress else { return }
         let now = ContinuousClock.now
         guard now - lastDrawn >= .milliseconds(100) else { return }
         lastDrawn = now
         let elapsed = max(Double((now - started).components.seconds) + Double((now - started).components.attoseconds) / 1e18, 0.001)
         let answered = accepted + duplicates + rejected
-        let text = "line \(line)  accepted \(accepted)  duplicate \(duplicates)  rejected \(rejected)  \(Int(Double(answered) / elapsed)) events/s"
+        var bar = ""
+        if let totalBytes, totalBytes > 0 {
+            let fraction = min(Double(bytesRead) / Double(totalBytes), 1)
+            let filled = Int(fraction * 20)
+            bar = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: 20 - filled) + "] \(Int(fraction * 100))%  "
+        }
+        let text = bar + "\(line) lines  accepted \(accepted)  duplicate \(duplicates)  rejected \(rejected)  \(Int(Double(answered) / elapsed)) events/s"
         FileHandle.standardError.write(Data(("\r" + text + "\u{1B}[K").utf8))
         shownProgress = true
     }
@@ -379,7 +390,7 @@ final class IngestLedger {
     }
 
     func printSummary() {
-        var head = "\(input): \(linesRead) lines read, \(sentEvents) events sent in \(batches) batches"
+        var head = "\(input): \(linesRead) lines read, \(sentEvents) events sent in \(batches) \(batches == 1 ? "batch" : "batches")"
         if skippedLines > 0 { head += ", \(skippedLines) lines skipped (--resume)" }
         if retries > 0 { head += ", \(retries) retries" }
         print(head)
@@ -441,10 +452,16 @@ final class LineReader {
     private let file: UnsafeMutablePointer<FILE>
     private var buffer: UnsafeMutablePointer<CChar>?
     private var capacity = 0
+    /// Bytes consumed so far, line breaks included.
+    private(set) var bytesRead = 0
+    /// The size of a regular file; nil for a pipe or a terminal.
+    let size: Int?
 
     init?(path: String) {
         guard let file = path == "-" ? fdopen(0, "r") : fopen(path, "r") else { return nil }
         self.file = file
+        var status = stat()
+        size = fstat(fileno(file), &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG ? Int(status.st_size) : nil
     }
 
     deinit {
@@ -456,6 +473,7 @@ final class LineReader {
     func next() -> [UInt8]? {
         let count = getline(&buffer, &capacity, file)
         guard count >= 0, let buffer else { return nil }
+        bytesRead += count
         var bytes = Array(UnsafeRawBufferPointer(start: buffer, count: count))
         while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes.removeLast() }
         return bytes
