@@ -5,6 +5,8 @@ import TallyClient
 import TallyCore
 import TallyJSON
 import TallyRPC
+import TallyWebhooks
+import TallyTestSupport
 
 /// Budgets and alerts over the real server: the agency guide's scenario, restarts, periods, and
 /// the pre-flight check.
@@ -57,6 +59,10 @@ import TallyRPC
         _ = try await client.call("budgets.set", [
             "id": "innovate", "client": "innovate-corp", "amount": "1000", "period": "month", "thresholds": [0.5, 0.75, 0.9],
         ])
+        // The agency's webhook receiver is down for its first two requests (503), then up.
+        let receiver = try await TestReceiver.start { index in index < 2 ? (503, "down for maintenance") : (200, "ok") }
+        let webhook = try await client.call("webhooks.set", ["id": "ops", "url": .string(receiver.url)])
+        let secret = try #require(webhook["secret"]?.stringValue)
         let now = Timestamp.now
         let monthStart = Self.startOfMonth(now)
         let thisMonth = monthStart.advanced(byMicroseconds: max(0, (now.microsecondsSinceEpoch - monthStart.microsecondsSinceEpoch) / 2))
@@ -109,6 +115,29 @@ import TallyRPC
         // The subscriber of the first server saw the alerts fired while it was connected, once each.
         let seen = pushed.withLockedValue { $0 }.compactMap { $0["key"]?.stringValue }
         #expect(seen == ["threshold:50%", "threshold:75%"])
+
+        // Every alert reached the webhook despite the outage and the restart: each delivered once
+        // (a retry repeats its delivery id), each signed with the endpoint's secret.
+        let deadline = ContinuousClock.now + .seconds(60)
+        var delivered: Int64 = 0
+        while ContinuousClock.now < deadline {
+            delivered = try await client.call("webhooks.list", [:])["deliveries"]?["delivered"]?.int64Value ?? 0
+            if delivered >= 4 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(delivered == 4)
+        let requests = receiver.requests
+        var succeeded: [String: Int] = [:]
+        for (index, request) in requests.enumerated() {
+            let body = try JSONCodec.parse(request.bodyText)
+            let signature = request.headers.first(name: "X-Tally-Signature") ?? ""
+            #expect(WebhookSignature.verify(header: signature, body: request.body, secret: secret, now: Timestamp.now.secondsSinceEpoch))
+            if index >= 2, let alertID = body["alert_id"]?.stringValue { succeeded[alertID, default: 0] += 1 }
+        }
+        #expect(succeeded.count == 4)
+        #expect(succeeded.values.allSatisfy { $0 == 1 }, "no alert delivered twice: \(succeeded)")
+        #expect(Set(succeeded.keys) == Set(alerts.compactMap { $0["id"]?.stringValue }))
+        try await receiver.stop()
         listening.cancel()
         await subscriber.close()
         await client.close()
