@@ -37,7 +37,7 @@ public actor AgencyRules {
         var logger = logger
         logger[metadataKey: "agency"] = "\(agency)"
         let folder = Self.existingDirectory(directory, fallback: fallbackDirectory)
-        let attempt = Self.compile(directory: folder, limits: limits, logger: logger)
+        let attempt = Self.compile(directory: folder, fallback: fallbackDirectory, limits: limits, logger: logger)
         self.agency = agency
         self.directory = directory
         self.fallbackDirectory = fallbackDirectory
@@ -112,7 +112,7 @@ public actor AgencyRules {
         let folder = Self.existingDirectory(directory, fallback: fallbackDirectory)
         let source: RuleSetSource
         do {
-            source = try RuleSetSource.load(directory: folder, maximumFileSize: limits.maximumFileSize)
+            source = try Self.loadSource(folder, fallback: fallbackDirectory, limits: limits)
         } catch {
             return refuse(RuleLoadFailure(error: error, attemptedAt: Date(), attemptedVersion: nil))
         }
@@ -179,7 +179,7 @@ public actor AgencyRules {
     private func baseSource() -> RuleSetSource {
         if let runtime { return runtime.source }
         let folder = Self.existingDirectory(directory, fallback: fallbackDirectory)
-        return (try? RuleSetSource.load(directory: folder, maximumFileSize: limits.maximumFileSize)) ?? RuleSetSource(files: [:])
+        return (try? Self.loadSource(folder, fallback: fallbackDirectory, limits: limits)) ?? RuleSetSource(files: [:])
     }
 
     private func install(_ source: RuleSetSource, from folder: String?) -> RuleReloadOutcome {
@@ -227,10 +227,21 @@ public actor AgencyRules {
         return fallback
     }
 
-    private static func compile(directory: String, limits: RuleLimits, logger: Logger) -> Result<RuleRuntime, RuleLoadFailure> {
+    /// The folder's files; a folder without `alerts.lua` gets the fallback folder's (the shipped
+    /// default alerts), so an agency writes only the files it changes.
+    private static func loadSource(_ folder: String, fallback: String?, limits: RuleLimits) throws(RuleError) -> RuleSetSource {
+        var source = try RuleSetSource.load(directory: folder, maximumFileSize: limits.maximumFileSize)
+        if source.files[RuleSetSource.alertsFile] == nil, let fallback, fallback != folder,
+           let inherited = try? RuleSetSource.load(directory: fallback, maximumFileSize: limits.maximumFileSize).files[RuleSetSource.alertsFile] {
+            source = RuleSetSource(files: source.files.merging([RuleSetSource.alertsFile: inherited]) { own, _ in own })
+        }
+        return source
+    }
+
+    private static func compile(directory: String, fallback: String?, limits: RuleLimits, logger: Logger) -> Result<RuleRuntime, RuleLoadFailure> {
         var attempted: RuleVersion?
         do throws(RuleError) {
-            let source = try RuleSetSource.load(directory: directory, maximumFileSize: limits.maximumFileSize)
+            let source = try loadSource(directory, fallback: fallback, limits: limits)
             attempted = source.version
             return .success(try RuleRuntime(source: source, limits: limits, logger: logger))
         } catch {

@@ -283,14 +283,15 @@ struct DefaultAlertsTests {
 
     // MARK: Demo copy and tuning
 
-    @Test func demoServesTheSameAlerts() async throws {
-        let shipped = try String(contentsOfFile: rulesRoot + "/default/alerts.lua", encoding: .utf8)
-        let demoCopy = try String(contentsOfFile: rulesRoot + "/demo/alerts.lua", encoding: .utf8)
-        // AgencyRules falls back to rules/default only when the agency folder is missing, not per
-        // file, so demo needs its own alerts.lua: it must stay a byte-for-byte copy.
-        #expect(demoCopy == shipped)
-        let demo = AgencyRules(agency: "demo", directory: rulesRoot + "/demo", limits: .testing)
+    @Test func demoInheritsTheDefaultAlerts() async throws {
+        // rules/demo has its own attribution but no alerts.lua: an agency folder without one
+        // serves the default folder's, so there is one copy of the shipped alerts.
+        #expect(!FileManager.default.fileExists(atPath: rulesRoot + "/demo/alerts.lua"))
+        let demo = AgencyRules(agency: "demo", directory: rulesRoot + "/demo", fallbackDirectory: rulesRoot + "/default", limits: .testing)
         #expect(try await demo.onSpend(Self.status(Self.everything)) == rules.onSpend(Self.status(Self.everything)))
+        // Without a fallback there is no alerts.lua: on_spend has nothing to say.
+        let alone = AgencyRules(agency: "demo", directory: rulesRoot + "/demo", limits: .testing)
+        #expect(try await alone.onSpend(Self.status(Self.everything)).isEmpty)
     }
 
     @Test func alertsJSONOverridesTheTunables() async throws {

@@ -16,7 +16,7 @@ struct ReloadTests {
         let b = try RuleSetSource.load(directory: folder.path + "/b")
         #expect(a.version == b.version)
         #expect(a.version.sha256.count == 64 && a.version.short.count == 12)
-        #expect(a.fileNames == ["alerts.lua", "attribution.lua", "instances.json", "keys.json"])
+        #expect(a.fileNames == ["attribution.lua", "instances.json", "keys.json"])
 
         try folder.write("keys.json", #"{"key_acme_openai_01": "acme" }"#, in: "b")
         #expect(try RuleSetSource.load(directory: folder.path + "/b").version != a.version)
