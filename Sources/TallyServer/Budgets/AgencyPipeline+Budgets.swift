@@ -19,14 +19,23 @@ extension AgencyPipeline {
         return deleted
     }
 
-    /// The spend of a budget's period containing `instant`, loaded from the ledger; the period
-    /// containing `now` is kept in memory for `budgets.check` from then on.
+    /// The spend of a budget's period containing `instant`, loaded from the ledger (with its
+    /// fired alert keys and hourly spend); the period containing `now` is kept in memory for
+    /// `budgets.check` and `budgets.status` from then on.
     func period(of entry: BudgetTracker.Entry, containing instant: Timestamp, now: Timestamp) throws -> BudgetTracker.CurrentPeriod {
         let interval = entry.period.interval(containing: instant)
         let ref = BudgetPeriodRef(budgetID: entry.budget.id, key: entry.period.key(for: interval), start: interval.start, end: interval.end)
         if let current = budgets.entry(entry.budget.id)?.current, current.ref == ref { return current }
         let sums = try database.spend(of: entry.budget, from: interval.start, to: interval.end)
-        let loaded = BudgetTracker.CurrentPeriod(ref: ref, spent: sums.cost, unpriced: sums.unpriced, events: sums.events)
+        var loaded = BudgetTracker.CurrentPeriod(ref: ref, spent: sums.cost, unpriced: sums.unpriced, events: sums.events)
+        loaded.fired = try database.firedAlertKeys(budgetID: entry.budget.id, periodKey: ref.key)
+        let recentEnd = min(max(now, interval.start), interval.end)
+        let recentStart = max(interval.start, recentEnd.advanced(byMicroseconds: -2 * Timestamp.microsecondsPerDay))
+        if recentStart < recentEnd {
+            for row in try database.spend(SpendQuery(from: recentStart, to: recentEnd, bucket: .hour, filters: entry.budget.spendFilters, limit: 100)).rows {
+                if let hour = row.bucketStart { loaded.hourly[hour.microsecondsSinceEpoch] = row.sums.cost }
+            }
+        }
         if interval.start <= now && now < interval.end { budgets.setCurrent(loaded, for: entry.budget.id) }
         return loaded
     }
@@ -34,19 +43,7 @@ extension AgencyPipeline {
     /// `budgets.status` of one budget for the period containing `instant`.
     func budgetStatus(_ id: String, at instant: Timestamp, now: Timestamp) throws -> BudgetStatus? {
         guard let entry = budgets.entry(id) else { return nil }
-        let current = try period(of: entry, containing: instant, now: now)
-        let recent = try recentSpend(entry.budget, period: current.ref, now: now)
-        return BudgetStatus(
-            budget: entry.budget, period: current, recentSpend: recent.spent, recentWindow: recent.window, now: now,
-            fired: try database.firedAlertKeys(budgetID: id, periodKey: current.ref.key))
-    }
-
-    /// The spend of the last 24 hours inside the period (for the burn rate of the forecast).
-    private func recentSpend(_ budget: Budget, period: BudgetPeriodRef, now: Timestamp) throws -> (spent: Money, window: Int64) {
-        let end = min(max(now, period.start), period.end)
-        let start = max(period.start, end.advanced(byMicroseconds: -Timestamp.microsecondsPerDay))
-        guard start < end else { return (.zero, 0) }
-        return (try database.spend(of: budget, from: start, to: end).cost, end.microsecondsSinceEpoch - start.microsecondsSinceEpoch)
+        return BudgetStatus(period: try period(of: entry, containing: instant, now: now), budget: entry.budget, now: now)
     }
 
     // MARK: Alerts
@@ -98,12 +95,14 @@ extension AgencyPipeline {
 
     /// Stores the alerts not fired before for this budget period; returns the new ones.
     func recordAlerts(_ alerts: [RuleAlert], for ref: BudgetPeriodRef, client: String, now: Timestamp) throws -> [StoredAlert] {
-        try database.transaction {
+        let fresh = try database.transaction {
             try alerts.compactMap { alert in
                 try database.recordAlert(budgetID: ref.budgetID, periodKey: ref.key, key: alert.key, client: client,
                                          level: alert.level.rawValue, message: alert.message, data: alert.data, at: now)
             }
         }
+        budgets.markFired(fresh.map(\.key), budgetID: ref.budgetID, periodKey: ref.key)
+        return fresh
     }
 
     func alerts(since: Timestamp, client: String?, levels: [String], limit: Int) throws -> [StoredAlert] {

@@ -9,7 +9,14 @@ struct BudgetStatus: Sendable {
     let recentSpend: Money
     let recentWindow: Int64
     let now: Timestamp
-    let fired: Set<String>
+    var fired: Set<String> { period.fired }
+
+    init(period: BudgetTracker.CurrentPeriod, budget: Budget, now: Timestamp) {
+        self.budget = budget
+        self.period = period
+        self.now = now
+        (recentSpend, recentWindow) = period.recentSpend(now: now)
+    }
 
     var spent: Money { period.spent }
     var remaining: Money { budget.amount - spent }

@@ -28,6 +28,30 @@ final class BudgetTracker: Sendable {
         var spent: Money
         var unpriced: Int64
         var events: Int64
+        /// Alert keys fired in this period, so `budgets.status` needs no database read.
+        var fired: Set<String> = []
+        /// Spend per UTC hour start (µs) of the period's last hours, for the forecast's burn rate.
+        var hourly: [Int64: Money] = [:]
+
+        /// The spend of the last 24 whole hours before `now` (and the hour in progress), within the period.
+        func recentSpend(now: Timestamp) -> (spent: Money, window: Int64) {
+            let end = min(max(now, ref.start), ref.end).microsecondsSinceEpoch
+            let start = max(ref.start.microsecondsSinceEpoch, end - Timestamp.microsecondsPerDay)
+            guard start < end else { return (.zero, 0) }
+            let firstHour = start - start % Self.hour
+            return (Money.sum(hourly.filter { $0.key >= firstHour && $0.key < end }.map(\.value)), end - start)
+        }
+
+        mutating func add(_ cost: Money, at timestamp: Timestamp) {
+            let hour = timestamp.microsecondsSinceEpoch - timestamp.microsecondsSinceEpoch % Self.hour
+            hourly[hour, default: .zero] += cost
+            // Keep about two days of hours: the forecast looks at the last 24.
+            if hourly.count > 60, let newest = hourly.keys.max() {
+                hourly = hourly.filter { $0.key > newest - 2 * Timestamp.microsecondsPerDay }
+            }
+        }
+
+        static let hour: Int64 = 3_600_000_000
     }
 
     private let entries = NIOLockedValueBox<[String: Entry]>([:])
@@ -59,6 +83,15 @@ final class BudgetTracker: Sendable {
         entries.withLockedValue { $0.values.filter { $0.budget.client == client } }.sorted { $0.budget.id < $1.budget.id }
     }
 
+    /// Remembers alert keys fired for a budget's loaded period.
+    func markFired(_ keys: [String], budgetID: String, periodKey: String) {
+        entries.withLockedValue { state in
+            guard var current = state[budgetID]?.current, current.ref.key == periodKey else { return }
+            current.fired.formUnion(keys)
+            state[budgetID]?.current = current
+        }
+    }
+
     /// Drops every loaded period (after a re-pricing or re-attribution changed past spend); the
     /// next read loads them from the ledger again.
     func forgetLoadedPeriods() {
@@ -83,7 +116,12 @@ final class BudgetTracker: Sendable {
                     let ref = BudgetPeriodRef(budgetID: id, key: entry.period.key(for: interval), start: interval.start, end: interval.end)
                     changed.insert(ref)
                     if var current = entry.current, current.ref == ref {
-                        if let cost = charge.cost { current.spent += cost } else { current.unpriced += 1 }
+                        if let cost = charge.cost {
+                            current.spent += cost
+                            current.add(cost, at: charge.timestamp)
+                        } else {
+                            current.unpriced += 1
+                        }
                         current.events += 1
                         entry.current = current
                         touched = true

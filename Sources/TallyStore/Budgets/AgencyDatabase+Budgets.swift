@@ -52,11 +52,18 @@ extension AgencyDatabase {
 
     /// The spend a budget counts between two instants (its client, narrowed to its scope).
     public func spend(of budget: Budget, from: Timestamp, to: Timestamp) throws -> SpendSums {
-        var filters: [SpendQuery.Dimension: [String]] = [.client: [budget.client]]
-        if let workflow = budget.workflow { filters[.workflow] = [workflow] }
-        if let provider = budget.provider { filters[.provider] = [provider] }
-        if let model = budget.model { filters[.model] = [model] }
-        return try spend(SpendQuery(from: from, to: to, filters: filters, limit: 1)).total
+        try spend(SpendQuery(from: from, to: to, filters: budget.spendFilters, limit: 1)).total
+    }
+}
+
+extension Budget {
+    /// The spend-query filters of the spend this budget counts.
+    public var spendFilters: [SpendQuery.Dimension: [String]] {
+        var filters: [SpendQuery.Dimension: [String]] = [.client: [client]]
+        if let workflow { filters[.workflow] = [workflow] }
+        if let provider { filters[.provider] = [provider] }
+        if let model { filters[.model] = [model] }
+        return filters
     }
 }
 
