@@ -14,6 +14,8 @@ public final class ServeProcess: @unchecked Sendable {
 
     public let child: ChildProcess
     public let dataDirectory: String
+    /// The ports the server bound (it is started on port 0 and says which ports it got, so no
+    /// other process can take a port between choosing and binding it).
     public let rpcPort: Int
     public let httpPort: Int
     /// The admin token a first start prints (nil when the data folder already had agencies).
@@ -22,11 +24,8 @@ public final class ServeProcess: @unchecked Sendable {
     /// Starts `tally serve` over `dataDirectory` and returns once it listens.
     public init(binary: String, dataDirectory: String, extraArguments: [String] = [], logLevel: String = "error") async throws {
         self.dataDirectory = dataDirectory
-        rpcPort = LoopbackPort.free()
-        httpPort = LoopbackPort.free()
         child = try ChildProcess(executable: binary, arguments: [
-            "serve", "--data", dataDirectory, "--rpc", "127.0.0.1:\(rpcPort)", "--http", "127.0.0.1:\(httpPort)",
-            "--log-level", logLevel,
+            "serve", "--data", dataDirectory, "--rpc", "127.0.0.1:0", "--http", "127.0.0.1:0", "--log-level", logLevel,
         ] + extraArguments)
         let deadline = ContinuousClock.now + .seconds(60)
         var text = child.output
@@ -38,8 +37,22 @@ public final class ServeProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(20))
             text = child.output
         }
+        // "tally VERSION: JSON-RPC on tcp://HOST:PORT and http://HOST:PORT/rpc"
+        guard let rpc = Self.port(after: "tcp://", in: text), let http = Self.port(after: "http://", in: text) else {
+            child.signal(SIGKILL)
+            throw StartError(description: "tally serve did not say its ports: \(text)")
+        }
+        rpcPort = rpc
+        httpPort = http
         firstStartToken = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" })
             .first { $0.hasPrefix("tly_") }.map(String.init)
+    }
+
+    private static func port(after scheme: String, in text: String) -> Int? {
+        guard let word = text.split(whereSeparator: \.isWhitespace).first(where: { $0.hasPrefix(scheme) }) else { return nil }
+        let address = word.dropFirst(scheme.count).prefix { $0 != "/" }
+        guard let colon = address.lastIndex(of: ":") else { return nil }
+        return Int(address[address.index(after: colon)...])
     }
 
     /// SIGKILL: no shutdown, no flush: what a power cut or the OOM killer does.
