@@ -37,11 +37,12 @@ def test_generated_files_are_fresh():
     assert generate.stale_files() == []
 
 
+# Methods the contract does not have (yet): the generator must pick them up when they come.
 FUTURE_METHODS = [
-    ("budgets.check", [{"name": "client", "required": True, "schema": {"type": "string"}},
-                       {"name": "estimated_cost", "required": False, "schema": {"$ref": "#/components/schemas/Money"}}],
-     "budgets_check", "budgetsCheck"),
-    ("alerts.list", [], "alerts_list", "alertsList"),
+    ("quotas.check", [{"name": "client", "required": True, "schema": {"type": "string"}},
+                      {"name": "estimated_cost", "required": False, "schema": {"$ref": "#/components/schemas/Money"}}],
+     "quotas_check", "quotasCheck"),
+    ("anomalies.list", [], "anomalies_list", "anomaliesList"),
     ("webhooks.create", [{"name": "url", "required": True, "schema": {"type": "string"}},
                          {"name": "events", "schema": {"type": "array", "items": {"type": "string"}}}],
      "webhooks_create", "webhooksCreate"),
@@ -77,8 +78,8 @@ def test_rerunning_picks_up_new_methods(tmp_path):
         assert f"  {js_name}(params = {{}}, options = {{}}) {{" in js
         assert f"public func {js_name}(" in swift
         assert json.dumps(name) in py and json.dumps(name) in js and json.dumps(name) in swift
-    assert "public func budgetsCheck(client: String, estimatedCost: JSONValue? = nil)" in swift or \
-        "public func budgetsCheck(client: String, estimatedCost: String? = nil)" in swift
+    assert "public func quotasCheck(client: String, estimatedCost: JSONValue? = nil)" in swift or \
+        "public func quotasCheck(client: String, estimatedCost: String? = nil)" in swift
     # The Python module works: the helper sends the wire names.
     module = types.ModuleType("tally_client._methods_test")
     module.__package__ = "tally_client"
@@ -89,8 +90,8 @@ def test_rerunning_picks_up_new_methods(tmp_path):
         def call(self, method, params=None, **options):
             return method, params
 
-    assert Recorder().budgets_check(client="acme", estimated_cost="0.10") == (
-        "budgets.check", {"client": "acme", "estimated_cost": "0.10"})
+    assert Recorder().quotas_check(client="acme", estimated_cost="0.10") == (
+        "quotas.check", {"client": "acme", "estimated_cost": "0.10"})
     assert Recorder().reports_generate(format="pdf", from_="2026-11-01T00:00:00Z", params={"a": 1}) == (
         "reports.generate", {"format": "pdf", "from": "2026-11-01T00:00:00Z", "params": {"a": 1}})
     assert Recorder().reports_generate(format="csv") == ("reports.generate", {"format": "csv"})
