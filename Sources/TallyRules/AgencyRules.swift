@@ -227,15 +227,9 @@ public actor AgencyRules {
         return fallback
     }
 
-    /// The folder's files; a folder without `alerts.lua` gets the fallback folder's (the shipped
-    /// default alerts), so an agency writes only the files it changes.
+    /// The folder's files; Lua files it lacks come from the fallback folder (the shipped default).
     private static func loadSource(_ folder: String, fallback: String?, limits: RuleLimits) throws(RuleError) -> RuleSetSource {
-        var source = try RuleSetSource.load(directory: folder, maximumFileSize: limits.maximumFileSize)
-        if source.files[RuleSetSource.alertsFile] == nil, let fallback, fallback != folder,
-           let inherited = try? RuleSetSource.load(directory: fallback, maximumFileSize: limits.maximumFileSize).files[RuleSetSource.alertsFile] {
-            source = RuleSetSource(files: source.files.merging([RuleSetSource.alertsFile: inherited]) { own, _ in own })
-        }
-        return source
+        try RuleSetSource.load(directory: folder, inheritingFrom: fallback, maximumFileSize: limits.maximumFileSize)
     }
 
     private static func compile(directory: String, fallback: String?, limits: RuleLimits, logger: Logger) -> Result<RuleRuntime, RuleLoadFailure> {

@@ -63,7 +63,30 @@ public struct RuleSetSource: Sendable, Hashable {
     }
 
     /// Reads the rule files of one folder (not its subfolders).
+    /// Reads a folder whose missing Lua files (`attribution.lua`, `alerts.lua`) come from
+    /// `fallback` (the shipped default set), so an agency keeps only the files it changes.
+    public static func load(directory: String, inheritingFrom fallback: String?,
+                            maximumFileSize: Int = RuleLimits.default.maximumFileSize) throws(RuleError) -> RuleSetSource {
+        guard let fallback, fallback != directory else { return try load(directory: directory, maximumFileSize: maximumFileSize) }
+        var files = try readFiles(directory: directory, maximumFileSize: maximumFileSize)
+        // A missing or unreadable fallback folder gives nothing to inherit, not an error.
+        let inherited = (try? readFiles(directory: fallback, maximumFileSize: maximumFileSize)) ?? [:]
+        for name in [attributionFile, alertsFile] where files[name] == nil { files[name] = inherited[name] }
+        guard files[attributionFile] != nil else {
+            throw RuleError(kind: .invalidRuleSet, message: "no \(attributionFile) in the rule folder '\(directory)' nor in '\(fallback)'")
+        }
+        return RuleSetSource(files: files)
+    }
+
     public static func load(directory: String, maximumFileSize: Int = RuleLimits.default.maximumFileSize) throws(RuleError) -> RuleSetSource {
+        let files = try readFiles(directory: directory, maximumFileSize: maximumFileSize)
+        guard files[attributionFile] != nil else {
+            throw RuleError(kind: .invalidRuleSet, message: "no \(attributionFile) in the rule folder '\(directory)'")
+        }
+        return RuleSetSource(files: files)
+    }
+
+    private static func readFiles(directory: String, maximumFileSize: Int) throws(RuleError) -> [String: String] {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
@@ -84,9 +107,6 @@ public struct RuleSetSource: Sendable, Hashable {
             }
             files[name] = text
         }
-        guard files[attributionFile] != nil else {
-            throw RuleError(kind: .invalidRuleSet, message: "no \(attributionFile) in the rule folder '\(directory)'")
-        }
-        return RuleSetSource(files: files)
+        return files
     }
 }

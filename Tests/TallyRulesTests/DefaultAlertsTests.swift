@@ -284,14 +284,14 @@ struct DefaultAlertsTests {
     // MARK: Demo copy and tuning
 
     @Test func demoInheritsTheDefaultAlerts() async throws {
-        // rules/demo has its own attribution but no alerts.lua: an agency folder without one
-        // serves the default folder's, so there is one copy of the shipped alerts.
+        // rules/demo has only its lookup tables: an agency folder serves the default folder's Lua
+        // files it lacks, so there is one copy of the shipped rules.
         #expect(!FileManager.default.fileExists(atPath: rulesRoot + "/demo/alerts.lua"))
         let demo = AgencyRules(agency: "demo", directory: rulesRoot + "/demo", fallbackDirectory: rulesRoot + "/default", limits: .testing)
         #expect(try await demo.onSpend(Self.status(Self.everything)) == rules.onSpend(Self.status(Self.everything)))
-        // Without a fallback there is no alerts.lua: on_spend has nothing to say.
+        // Without a fallback the folder does not load (no attribution.lua), and says so.
         let alone = AgencyRules(agency: "demo", directory: rulesRoot + "/demo", limits: .testing)
-        #expect(try await alone.onSpend(Self.status(Self.everything)).isEmpty)
+        await #expect(throws: RuleError.self) { _ = try await alone.onSpend(Self.status(Self.everything)) }
     }
 
     @Test func alertsJSONOverridesTheTunables() async throws {

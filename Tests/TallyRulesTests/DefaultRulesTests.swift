@@ -8,7 +8,7 @@ struct DefaultRulesTests {
     let shippedDefault: RuleRuntime
 
     init() throws {
-        demo = try RuleRuntime(source: RuleSetSource.load(directory: rulesRoot + "/demo"), limits: .testing)
+        demo = try RuleRuntime(source: RuleSetSource.load(directory: rulesRoot + "/demo", inheritingFrom: rulesRoot + "/default"), limits: .testing)
         shippedDefault = try RuleRuntime(source: RuleSetSource.load(directory: rulesRoot + "/default"), limits: .testing)
     }
 
@@ -99,15 +99,14 @@ struct DefaultRulesTests {
         #expect(reasons == ["client", "metadata.client_id", "workflow_name", "instance", "api_key", "no_match"])
     }
 
-    /// The alerts themselves are covered by DefaultAlertsTests; here, that the default set ships them.
+    /// The alerts themselves are covered by DefaultAlertsTests; here, that both sets serve them.
     @Test func shippedSetsHaveAlerts() throws {
         let status: JSONValue = [
             "client": "acme", "budget": ["id": "b1", "amount": "100", "amount_usd": 100.0], "period": ["key": "2025-03"],
             "spent": "85.50", "ratio": 0.855, "thresholds_crossed": [["ratio": 0.5, "label": "50%"], ["ratio": 0.8, "label": "80%"]],
         ]
-        // demo inherits default's alerts.lua (AgencyRules with the default folder as fallback).
-        #expect(!demo.hasAlerts)
-        for runtime in [shippedDefault] {
+        // demo inherits default's Lua files, alerts.lua included.
+        for runtime in [demo, shippedDefault] {
             #expect(runtime.hasAlerts)
             let alerts = try runtime.onSpend(status)
             #expect(alerts.map(\.key) == ["threshold:50%", "threshold:80%"])

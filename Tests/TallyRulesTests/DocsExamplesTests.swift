@@ -29,7 +29,7 @@ struct DocsExamplesTests {
     @Test func everyCompleteExampleValidates() throws {
         let examples = try Self.examples()
         #expect(examples.count >= 5)
-        let demo = try RuleSetSource.load(directory: rulesRoot + "/demo")
+        let demo = try RuleSetSource.load(directory: rulesRoot + "/demo", inheritingFrom: rulesRoot + "/default")
         for example in examples {
             let source =
                 example.contains("function M.on_spend")
@@ -43,14 +43,14 @@ struct DocsExamplesTests {
 
     @Test func theInstanceExampleAttributes() throws {
         let example = try #require(try Self.examples().first { $0.contains("tally.table(\"instances\")") })
-        let demo = try RuleSetSource.load(directory: rulesRoot + "/demo").replacing(RuleSetSource.attributionFile, with: example)
+        let demo = try RuleSetSource.load(directory: rulesRoot + "/demo", inheritingFrom: rulesRoot + "/default").replacing(RuleSetSource.attributionFile, with: example)
         let runtime = try RuleRuntime(source: demo, limits: .testing)
         #expect(try runtime.attribute(["id": "e", "instance": "n8n-shared-eu"]) == Attribution(client: "innovate-corp", reason: "instance", tags: ["project": "lead-scoring"]))
     }
 
     @Test func theCustomAlertExampleFiresOncePerHourOverTheLimit() throws {
         let example = try #require(try Self.examples().first { $0.contains("function M.on_spend") })
-        let demo = try RuleSetSource.load(directory: rulesRoot + "/demo").replacing(RuleSetSource.alertsFile, with: example)
+        let demo = try RuleSetSource.load(directory: rulesRoot + "/demo", inheritingFrom: rulesRoot + "/default").replacing(RuleSetSource.alertsFile, with: example)
         let runtime = try RuleRuntime(source: demo, limits: .testing)
         let alerts = try runtime.onSpend([
             "client": "acme",

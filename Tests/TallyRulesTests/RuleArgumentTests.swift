@@ -36,7 +36,7 @@ struct RuleArgumentTests {
     }
 
     @Test func typedEventsAreAttributedLikeTheirJSON() throws {
-        let runtime = try RuleRuntime(source: RuleSetSource.load(directory: rulesRoot + "/demo"), limits: .testing)
+        let runtime = try RuleRuntime(source: RuleSetSource.load(directory: rulesRoot + "/demo", inheritingFrom: rulesRoot + "/default"), limits: .testing)
         #expect(try runtime.attribute(Event()) == Attribution(client: "from-metadata", reason: "metadata.client_id"))
         #expect(try runtime.attribute(Event(client: "explicit")) == Attribution(client: "explicit", reason: "client"))
         let viaWorkflow = try runtime.attribute(Event(metadata: [:]))

@@ -95,10 +95,15 @@ final class TemporaryDirectory {
     }
 
     /// Copies a shipped rule set into `subfolder`.
+    /// Copies a shipped rule folder; an attribution.lua it inherits (rules/demo) is copied from default.
     func copyRules(_ name: String, to subfolder: String) throws {
         let source = rulesRoot + "/" + name
-        for file in try FileManager.default.contentsOfDirectory(atPath: source) {
+        let files = try FileManager.default.contentsOfDirectory(atPath: source)
+        for file in files {
             try write(file, String(contentsOfFile: source + "/" + file, encoding: .utf8), in: subfolder)
+        }
+        if !files.contains("attribution.lua") {
+            try write("attribution.lua", String(contentsOfFile: rulesRoot + "/default/attribution.lua", encoding: .utf8), in: subfolder)
         }
     }
 }

@@ -9,9 +9,14 @@ struct RulesCommand: ParsableCommand {
         commandName: "rules", abstract: "Check and dry-run Lua rule folders offline (no server needed).",
         subcommands: [Check.self, Test.self])
 
+    /// The folder's rule set; Lua files it lacks come from the sibling `default` folder, as the
+    /// server serves them (`rules/acme` inherits `rules/default/alerts.lua`).
     static func load(_ directory: String) throws -> RuleSetSource {
+        let trimmed = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        let sibling = URL(fileURLWithPath: trimmed).deletingLastPathComponent().appendingPathComponent("default").path
+        let fallback = FileManager.default.fileExists(atPath: sibling) && URL(fileURLWithPath: trimmed).lastPathComponent != "default" ? sibling : nil
         do {
-            return try RuleSetSource.load(directory: directory)
+            return try RuleSetSource.load(directory: directory, inheritingFrom: fallback)
         } catch {
             printError("\(directory): \(error)")
             throw ExitCode(1)
