@@ -65,11 +65,6 @@ actor AlertEngine {
         enqueue(Set(refs))
     }
 
-    /// Waits until every queued change has been evaluated (tests and `budgets.set` use it).
-    func settle() async {
-        while draining || !pending.isEmpty { try? await Task.sleep(for: .milliseconds(5)) }
-    }
-
     private func drain() async {
         while !pending.isEmpty {
             let batch = pending.sorted { ($0.budgetID, $0.start) < ($1.budgetID, $1.start) }

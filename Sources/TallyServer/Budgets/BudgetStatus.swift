@@ -60,14 +60,7 @@ struct BudgetStatus: Sendable {
     func ruleStatus(agency: String, facts: [String: JSONValue], ruleErrors: [JSONValue]) -> JSONValue {
         var budgetTable = budget.jsonValue.objectValue ?? [:]
         budgetTable["amount_usd"] = .number(budget.amount.approximateUSD)
-        budgetTable["thresholds"] = .array(budget.thresholds.map { threshold in
-            var table = threshold.jsonValue.objectValue ?? [:]
-            switch threshold {
-            case .ratio(let ratio): table["ratio"] = .number(ratio.approximateUSD)
-            case .amount(let amount): table["amount_usd"] = .number(amount.approximateUSD)
-            }
-            return .object(table)
-        })
+        budgetTable["thresholds"] = .array(budget.thresholds.map(Self.ruleTable))
         var status: [String: JSONValue] = [
             "agency": .string(agency), "client": .string(budget.client), "budget_id": .string(budget.id),
             "budget": .object(budgetTable), "period": periodJSON,
@@ -77,17 +70,22 @@ struct BudgetStatus: Sendable {
             "forecast": forecast.jsonValue, "forecast_usd": .number(forecast.approximateUSD),
             "forecast_ratio": .number(budget.amount.isZero ? 0 : forecast.approximateUSD / budget.amount.approximateUSD),
             "fired": .object(Dictionary(uniqueKeysWithValues: fired.map { ($0, JSONValue.bool(true)) })),
-            "thresholds_crossed": .array(crossed.map { threshold in
-                switch threshold {
-                case .ratio(let ratio): .object(["ratio": .number(ratio.approximateUSD), "label": .string(threshold.label)])
-                case .amount(let amount): .object(["amount": amount.jsonValue, "amount_usd": .number(amount.approximateUSD), "label": .string(threshold.label)])
-                }
-            }),
+            "thresholds_crossed": .array(crossed.map(Self.ruleTable)),
             "unpriced_events": .integer(period.unpriced), "events": .integer(period.events),
             "rule_errors": .array(ruleErrors), "now": .string(now.rfc3339),
         ]
         for (name, value) in facts { status[name] = value }
         return .object(status)
+    }
+}
+
+extension BudgetStatus {
+    /// A threshold as Lua sees it: the ratio as a number, an amount as a string and `amount_usd`.
+    static func ruleTable(_ threshold: BudgetThreshold) -> JSONValue {
+        switch threshold {
+        case .ratio(let ratio): .object(["ratio": .number(ratio.approximateUSD), "label": .string(threshold.label)])
+        case .amount(let amount): .object(["amount": amount.jsonValue, "amount_usd": .number(amount.approximateUSD), "label": .string(threshold.label)])
+        }
     }
 }
 
