@@ -19,21 +19,47 @@ public final class TestReceiver: Sendable {
     private let channel: any Channel
     public let port: Int
     private let state: Mutex<[Request]>
-    /// The status and body for the n-th request (0-based); status 0 leaves the request unanswered.
-    private let respond: @Sendable (Int) -> (status: Int, body: String)
+    /// The answer to the n-th request (0-based); status 0 leaves the request unanswered.
+    private let respond: @Sendable (Int, Request) -> Answer
 
     public var requests: [Request] { state.withLock { $0 } }
     public var count: Int { state.withLock { $0.count } }
 
-    private init(channel: any Channel, port: Int, respond: @escaping @Sendable (Int) -> (status: Int, body: String)) {
+    /// What the receiver sends back: a status (0: no answer at all), a body and its content type.
+    public struct Answer: Sendable {
+        public var status: Int
+        public var body: String
+        public var contentType: String
+
+        public init(status: Int, body: String, contentType: String = "text/plain") {
+            self.status = status
+            self.body = body
+            self.contentType = contentType
+        }
+
+        /// A JSON answer.
+        public static func json(_ body: String, status: Int = 200) -> Answer { Answer(status: status, body: body, contentType: "application/json") }
+    }
+
+    private init(channel: any Channel, port: Int, respond: @escaping @Sendable (Int, Request) -> Answer) {
         self.channel = channel
         self.port = port
         self.state = Mutex([])
         self.respond = respond
     }
 
-    /// Starts listening on 127.0.0.1:`port` (0: any free port).
+    /// Starts listening on 127.0.0.1:`port` (0: any free port); `respond` gives the status and
+    /// body for the n-th request (0-based).
     public static func start(port: Int = 0, respond: @escaping @Sendable (Int) -> (status: Int, body: String) = { _ in (200, "ok") }) async throws -> TestReceiver {
+        try await start(port: port, route: { index, _ in
+            let answer = respond(index)
+            return Answer(status: answer.status, body: answer.body)
+        })
+    }
+
+    /// Starts listening on 127.0.0.1:`port` (0: any free port); `route` answers each request from
+    /// its index and content (a fake API serving pages by path and query).
+    public static func start(port: Int = 0, route: @escaping @Sendable (Int, Request) -> Answer) async throws -> TestReceiver {
         let box = ReceiverBox()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -44,7 +70,7 @@ public final class TestReceiver: Sendable {
                 }
             }
             .bind(host: "127.0.0.1", port: port).get()
-        let receiver = TestReceiver(channel: channel, port: channel.localAddress!.port!, respond: respond)
+        let receiver = TestReceiver(channel: channel, port: channel.localAddress!.port!, respond: route)
         box.receiver.withLock { $0 = receiver }
         return receiver
     }
@@ -59,15 +85,18 @@ public final class TestReceiver: Sendable {
 
     public func stop() async throws { try await channel.close() }
 
-    fileprivate func record(_ request: Request) -> (status: Int, body: String) {
+    fileprivate func record(_ request: Request) -> Answer {
         let index = state.withLock { requests in
             requests.append(request)
             return requests.count - 1
         }
-        return respond(index)
+        return respond(index, request)
     }
 
+    /// The webhook URL tests register (any path is answered).
     public var url: String { "http://127.0.0.1:\(port)/hook" }
+    /// The receiver's base URL, for fake APIs (`http://127.0.0.1:PORT`).
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     final class ReceiverBox: Sendable {
         let receiver = Mutex<TestReceiver?>(nil)
@@ -96,6 +125,7 @@ public final class TestReceiver: Sendable {
                 guard answer.status != 0 else { return }
                 var headers = HTTPHeaders()
                 headers.add(name: "Content-Length", value: "\(answer.body.utf8.count)")
+                headers.add(name: "Content-Type", value: answer.contentType)
                 // One request per connection: a stopped receiver leaves no kept-alive connection behind.
                 headers.add(name: "Connection", value: "close")
                 let status = HTTPResponseStatus(statusCode: answer.status)
