@@ -28,7 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        // Only TallyWebhooks uses it (outgoing webhook POSTs over http and https).
+        // Outgoing HTTP: webhook POSTs (TallyWebhooks) and n8n polling (TallyN8n).
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
@@ -47,8 +47,8 @@ let package = Package(
         .target(
             name: "TallyServer",
             dependencies: [
-                "TallyCore", "TallyJSON", "TallyRPC", "TallyStore", "TallyRules", "TallyWebhooks",
-                nioCore, nioPosix, nioHTTP1, nioConcurrency, logging, lifecycle, prometheus,
+                "TallyCore", "TallyJSON", "TallyRPC", "TallyStore", "TallyRules", "TallyWebhooks", "TallyN8n",
+                asyncHTTPClient, nioCore, nioPosix, nioHTTP1, nioConcurrency, logging, lifecycle, prometheus,
             ],
             resources: [.copy("Resources")]
         ),
@@ -56,6 +56,8 @@ let package = Package(
         // Alerts delivered to per-agency webhooks through a persisted outbox (at least once).
         // Test helpers shared by test targets (a webhook receiver on loopback); not a product.
         .target(name: "TallyTestSupport", dependencies: [nioCore, nioPosix, nioHTTP1]),
+        // Executions polled from n8n's public REST API.
+        .target(name: "TallyN8n", dependencies: ["TallyCore", "TallyJSON", asyncHTTPClient, nioCore, nioHTTP1]),
         .target(name: "TallyWebhooks", dependencies: ["TallyCore", "TallyJSON", "TallyStore", asyncHTTPClient, nioCore, nioPosix, nioHTTP1, crypto, logging]),
         // Child processes without Foundation's Process (tests and benchmarks run `tally serve`).
         .target(name: "TallyProcess"),
@@ -74,6 +76,7 @@ let package = Package(
         .testTarget(name: "TallyRulesTests", dependencies: ["TallyRules", "TallyCore", "TallyJSON"]),
         .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore", "TallyCore", "TallyJSON"]),
         .testTarget(name: "TallyWebhooksTests", dependencies: ["TallyWebhooks", "TallyTestSupport", "TallyCore", "TallyJSON", "TallyStore", nioCore, nioPosix, nioHTTP1, crypto]),
+        .testTarget(name: "TallyN8nTests", dependencies: ["TallyN8n", "TallyCore", "TallyJSON"]),
         .testTarget(name: "TallyRPCTests", dependencies: ["TallyRPC", "TallyJSON", "TallyCore"]),
         .testTarget(
             name: "TallyServerTests",

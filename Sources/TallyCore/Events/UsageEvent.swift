@@ -33,3 +33,20 @@ public struct UsageEvent: Sendable, Hashable {
     /// The workflow dimension of the ledger: the id, else the name.
     public var workflowKey: String? { workflowID ?? workflowName }
 }
+
+extension UsageEvent {
+    /// The number of business results the event reports: its `outcomes` count, or the sum of
+    /// its counts by label.
+    public var outcomeCount: Int64 {
+        switch outcomes {
+        case .integer(let count)?: return count
+        case .object(let counts)?:
+            // Saturates: counts are validated non-negative, but their sum could still pass Int64.max.
+            return counts.values.reduce(Int64(0)) { total, count in
+                let (sum, overflow) = total.addingReportingOverflow(count.int64Value ?? 0)
+                return overflow ? .max : sum
+            }
+        default: return 0
+        }
+    }
+}

@@ -9,6 +9,10 @@ public final class AgencyDatabase {
     let connection: SQLiteConnection
     /// Rollup deltas of the transaction in progress.
     var rollups = RollupAccumulator()
+    /// Execution spend deltas of the transaction in progress.
+    var executionSpend = ExecutionSpendAccumulator()
+    /// Clients already in the `clients` table, so a known client costs no write.
+    var knownClients: Set<String> = []
     /// Workflow names already stored, so a repeated name costs no write.
     var workflowNames: [String: String] = [:]
     /// Statements of the hot path, kept by reference (not looked up by their SQL text per event).
@@ -32,6 +36,7 @@ public final class AgencyDatabase {
             """),
         .init(version: 2, sql: LedgerSchema.migration),
         .init(version: 3, sql: BudgetSchema.migration),
+        .init(version: 4, sql: ExecutionSchema.migration),
     ])
 
     public init(agency: AgencyID, directory: DataDirectory) throws {

@@ -31,8 +31,8 @@ extension AgencyDatabase {
                 api_key, api_key_fingerprinted, status, service_tier, input_tokens, cache_read_tokens,
                 cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, requests,
                 web_search_calls, cost_pico, computed_cost_pico, reported_cost_pico, cost_basis, price_version,
-                pricing_note, raw)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                pricing_note, raw, outcomes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (source, event_id) DO NOTHING
             """)
         let values: [any SQLiteBindable] = [
@@ -44,7 +44,7 @@ extension AgencyDatabase {
             usage.outputTokens, usage.reasoningTokens, usage.requests, usage.webSearchCalls,
             costPico, try entry.computedCost.map(Self.pico(eventID: event.id)),
             try event.reportedCost.map(Self.pico(eventID: event.id)), entry.costBasis.rawValue, entry.priceVersion,
-            entry.pricingNote, event.raw.jsonText,
+            entry.pricingNote, event.raw.jsonText, event.outcomeCount,
         ]
         try insert.execute(values)
         guard connection.changes > 0 else {
@@ -59,11 +59,19 @@ extension AgencyDatabase {
         sums.errors = event.status == .error ? 1 : 0
         sums.unpriced = costPico == nil ? 1 : 0
         sums.costPico = costPico ?? 0
+        sums.outcomes = event.outcomeCount
         sums.tokens = usage
         rollups.add(RollupKey(
             client: entry.client ?? "", hourMicroseconds: RollupKey.hour(of: event.timestamp.microsecondsSinceEpoch),
             provider: event.provider, model: event.model, workflow: event.workflowKey ?? "", instance: event.instance ?? "",
             apiKey: event.apiKey ?? "", status: event.status.rawValue, source: event.source), sums)
+        if let executionID = event.executionID {
+            executionSpend.add(.init(instance: event.instance ?? "", executionID: executionID), client: entry.client,
+                               workflow: event.workflowKey ?? "", costPico: costPico, outcomes: event.outcomeCount)
+        }
+        if let client = entry.client, !knownClients.contains(client) {
+            try noteClientSeen(client)
+        }
         if let workflowID = event.workflowID, let name = event.workflowName, workflowNames[workflowID] != name {
             try connection.statement("INSERT INTO workflow_names (workflow, name) VALUES (?, ?) ON CONFLICT (workflow) DO UPDATE SET name = excluded.name")
                 .execute([workflowID, name])
@@ -77,6 +85,7 @@ extension AgencyDatabase {
     /// Writes the rollup rows the entries of this transaction touched.
     public func flushRollups() throws {
         try rollups.flush(into: connection)
+        try executionSpend.flush(into: connection)
     }
 
     /// The ledger's answer for a stored event, with any adjustments applied.

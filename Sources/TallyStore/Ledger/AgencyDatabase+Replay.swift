@@ -16,6 +16,8 @@ public struct ReplayCandidate: Sendable {
     fileprivate var dimensions: RollupKey
     fileprivate var tokens: TokenUsage
     fileprivate var isError: Bool
+    fileprivate var outcomes: Int64
+    fileprivate var executionID: String?
 }
 
 extension AgencyDatabase {
@@ -27,7 +29,8 @@ extension AgencyDatabase {
                    e.reasoning_tokens, e.requests, e.web_search_calls, e.client, e.cost_pico,
                    (SELECT a.client FROM adjustments a WHERE a.event_seq = e.seq AND a.kind = 'reattribute' AND a.event_delta > 0 ORDER BY a.seq DESC LIMIT 1),
                    (SELECT COUNT(*) FROM adjustments a WHERE a.event_seq = e.seq AND a.kind = 'reattribute'),
-                   (SELECT SUM(a.cost_delta_pico) FROM adjustments a WHERE a.event_seq = e.seq AND a.kind = 'reprice')
+                   (SELECT SUM(a.cost_delta_pico) FROM adjustments a WHERE a.event_seq = e.seq AND a.kind = 'reprice'),
+                   e.outcomes, e.execution_id
             FROM events e WHERE e.ts_us >= ? AND e.ts_us < ? AND e.seq > ? ORDER BY e.seq LIMIT ?
             """).rows([from.microsecondsSinceEpoch, to.microsecondsSinceEpoch, after, limit]) { row in
             let ts = row.int64(3)
@@ -45,7 +48,7 @@ extension AgencyDatabase {
                     inputTokens: row.int64(11), cacheReadTokens: row.int64(12), cacheWrite5mTokens: row.int64(13),
                     cacheWrite1hTokens: row.int64(14), outputTokens: row.int64(15), reasoningTokens: row.int64(16),
                     requests: row.int64(17), webSearchCalls: row.int64(18)),
-                isError: row.string(9) == "error")
+                isError: row.string(9) == "error", outcomes: row.int64(24), executionID: row.optionalString(25))
         }
     }
 
@@ -78,12 +81,20 @@ extension AgencyDatabase {
             sums.errors = candidate.isError ? sign : 0
             sums.unpriced = candidate.isUnpriced ? sign : 0
             sums.costPico = sign * candidate.currentCostPico
+            sums.outcomes = sign * candidate.outcomes
             sums.tokens = TokenUsage(
                 inputTokens: sign * tokens.inputTokens, cacheReadTokens: sign * tokens.cacheReadTokens,
                 cacheWrite5mTokens: sign * tokens.cacheWrite5mTokens, cacheWrite1hTokens: sign * tokens.cacheWrite1hTokens,
                 outputTokens: sign * tokens.outputTokens, reasoningTokens: sign * tokens.reasoningTokens,
                 requests: sign * tokens.requests, webSearchCalls: sign * tokens.webSearchCalls)
             rollups.add(key, sums)
+        }
+        if let executionID = candidate.executionID {
+            try connection.statement("UPDATE execution_spend SET client = ? WHERE instance = ? AND execution_id = ?")
+                .execute([newClient, old.instance, executionID])
+        }
+        if let newClient, !knownClients.contains(newClient) {
+            try noteClientSeen(newClient)
         }
     }
 }

@@ -63,5 +63,9 @@ extension AgencyDatabase {
         sums.unpriced = -1
         sums.costPico = costPico
         rollups.add(key, sums)
+        try connection.statement("""
+            UPDATE execution_spend SET cost_pico = cost_pico + ?, unpriced = unpriced - 1
+            WHERE (instance, execution_id) = (SELECT instance, execution_id FROM events WHERE seq = ?)
+            """).execute([costPico, event.sequence])
     }
 }

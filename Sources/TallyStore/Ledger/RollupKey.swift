@@ -27,6 +27,8 @@ struct RollupSums {
     var errors: Int64 = 0
     var unpriced: Int64 = 0
     var costPico: Int64 = 0
+    /// Business results (the events' `outcomes` counts).
+    var outcomes: Int64 = 0
     /// In the order of ``LedgerSchema/tokenColumns``.
     var tokens = TokenUsage(requests: 0)
 
@@ -35,6 +37,7 @@ struct RollupSums {
         errors += other.errors
         unpriced += other.unpriced
         costPico += other.costPico
+        outcomes += other.outcomes
         tokens = tokens + other.tokens
     }
 
@@ -61,17 +64,17 @@ struct RollupAccumulator {
         let tokenColumns = LedgerSchema.tokenColumns
         let statement = try connection.statement("""
             INSERT INTO rollups (client, hour_us, provider, model, workflow, instance, api_key, status, source,
-                                 events, errors, unpriced, cost_pico, \(tokenColumns.joined(separator: ", ")))
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(tokenColumns.map { _ in "?" }.joined(separator: ", ")))
+                                 events, errors, unpriced, cost_pico, outcomes, \(tokenColumns.joined(separator: ", ")))
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(tokenColumns.map { _ in "?" }.joined(separator: ", ")))
             ON CONFLICT (client, hour_us, provider, model, workflow, instance, api_key, status, source) DO UPDATE SET
                 events = events + excluded.events, errors = errors + excluded.errors,
-                unpriced = unpriced + excluded.unpriced, cost_pico = cost_pico + excluded.cost_pico,
+                unpriced = unpriced + excluded.unpriced, cost_pico = cost_pico + excluded.cost_pico, outcomes = outcomes + excluded.outcomes,
                 \(tokenColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
             """)
         for (key, sums) in pending {
             var values: [any SQLiteBindable] = [
                 key.client, key.hourMicroseconds, key.provider, key.model, key.workflow, key.instance, key.apiKey,
-                key.status, key.source, sums.events, sums.errors, sums.unpriced, sums.costPico,
+                key.status, key.source, sums.events, sums.errors, sums.unpriced, sums.costPico, sums.outcomes,
             ]
             values.append(contentsOf: sums.tokenValues)
             try statement.execute(values)
