@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "TallyServer",
             dependencies: [
-                "TallyCore", "TallyJSON", "TallyRPC", "TallyStore", "TallyRules", "TallyWebhooks", "TallyN8n",
+                "TallyCore", "TallyJSON", "TallyRPC", "TallyStore", "TallyRules", "TallyWebhooks", "TallyN8n", "TallyReports",
                 asyncHTTPClient, nioCore, nioPosix, nioHTTP1, nioConcurrency, logging, lifecycle, prometheus,
             ],
             resources: [.copy("Resources")]
@@ -56,6 +56,8 @@ let package = Package(
         // Alerts delivered to per-agency webhooks through a persisted outbox (at least once).
         // Test helpers shared by test targets (a webhook receiver on loopback); not a product.
         .target(name: "TallyTestSupport", dependencies: [nioCore, nioPosix, nioHTTP1]),
+        // Client and agency reports: their figures and the JSON, CSV, Markdown and HTML renderings.
+        .target(name: "TallyReports", dependencies: ["TallyCore", "TallyJSON"]),
         // Executions polled from n8n's public REST API.
         .target(name: "TallyN8n", dependencies: ["TallyCore", "TallyJSON", asyncHTTPClient, nioCore, nioHTTP1]),
         .target(name: "TallyWebhooks", dependencies: ["TallyCore", "TallyJSON", "TallyStore", asyncHTTPClient, nioCore, nioPosix, nioHTTP1, crypto, logging]),

@@ -40,6 +40,17 @@ extension TallyClient {
         "webhooks.list": "webhooksList",
         "webhooks.test": "webhooksTest",
         "webhooks.delete": "webhooksDelete",
+        "clients.upsert": "clientsUpsert",
+        "clients.get": "clientsGet",
+        "clients.list": "clientsList",
+        "ingest.executions": "ingestExecutions",
+        "executions.list": "executionsList",
+        "n8n.register": "n8nRegister",
+        "n8n.list": "n8nList",
+        "n8n.unregister": "n8nUnregister",
+        "n8n.poll": "n8nPoll",
+        "reports.client": "reportsClient",
+        "reports.agency": "reportsAgency",
     ]
 
     /// `session.hello` (public): Authenticate a TCP connection with a token.
@@ -330,5 +341,124 @@ extension TallyClient {
         var callParams: [String: JSONValue] = [:]
         callParams["id"] = .string(id)
         return try await call("webhooks.delete", callParams)
+    }
+
+    /// `clients.upsert` (admin): Creates or updates a client: display name, contact, minutes saved
+    /// per task (default and per workflow), outcome labels and billing plan. Members left out keep
+    /// their stored values.
+    /// - minutesPerTask: minutes one automated task saves (default 0)
+    /// - workflows: by workflow id: {minutes_per_task, outcome_label}
+    /// - plan: default: cost_plus with 0% markup
+    public func clientsUpsert(id: String, name: String? = nil, contact: String? = nil, minutesPerTask: JSONValue? = nil, workflows: JSONValue? = nil, plan: JSONValue? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["id"] = .string(id)
+        if let name { callParams["name"] = .string(name) }
+        if let contact { callParams["contact"] = .string(contact) }
+        if let minutesPerTask { callParams["minutes_per_task"] = minutesPerTask }
+        if let workflows { callParams["workflows"] = workflows }
+        if let plan { callParams["plan"] = plan }
+        return try await call("clients.upsert", callParams)
+    }
+
+    /// `clients.get` (read): One client's profile.
+    public func clientsGet(id: String) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["id"] = .string(id)
+        return try await call("clients.get", callParams)
+    }
+
+    /// `clients.list` (read): Every client: configured ones and those first seen in events
+    /// (automatic, with defaults).
+    public func clientsList() async throws -> JSONValue {
+        try await call("clients.list")
+    }
+
+    /// `ingest.executions` (ingest): Stores workflow executions pushed by the automation host
+    /// (instead of polling n8n); a known execution is updated (a run that finished).
+    public func ingestExecutions(executions: JSONValue) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["executions"] = executions
+        return try await call("ingest.executions", callParams)
+    }
+
+    /// `executions.list` (read): Executions started in a range, newest first, with their client and
+    /// the LLM cost of their events.
+    public func executionsList(from: String? = nil, to: String? = nil, client: String? = nil, workflow: String? = nil, status: String? = nil, cursor: String? = nil, limit: Int64? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        if let from { callParams["from"] = .string(from) }
+        if let to { callParams["to"] = .string(to) }
+        if let client { callParams["client"] = .string(client) }
+        if let workflow { callParams["workflow"] = .string(workflow) }
+        if let status { callParams["status"] = .string(status) }
+        if let cursor { callParams["cursor"] = .string(cursor) }
+        if let limit { callParams["limit"] = .integer(limit) }
+        return try await call("executions.list", callParams)
+    }
+
+    /// `n8n.register` (admin): Registers (or updates) an n8n instance to poll for executions: its
+    /// base URL, and the environment variable or file that holds its API key (never the key
+    /// itself).
+    /// - id: the instance name LLM events carry as instance
+    /// - intervalSeconds: default 300
+    public func n8nRegister(id: String, baseUrl: String, apiKeyEnv: String? = nil, apiKeyFile: String? = nil, intervalSeconds: Int64? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["id"] = .string(id)
+        callParams["base_url"] = .string(baseUrl)
+        if let apiKeyEnv { callParams["api_key_env"] = .string(apiKeyEnv) }
+        if let apiKeyFile { callParams["api_key_file"] = .string(apiKeyFile) }
+        if let intervalSeconds { callParams["interval_seconds"] = .integer(intervalSeconds) }
+        return try await call("n8n.register", callParams)
+    }
+
+    /// `n8n.list` (admin): The registered n8n instances with their polling state (watermark, last
+    /// error, gaps left by n8n's pruning) and whether the key can be read.
+    public func n8nList() async throws -> JSONValue {
+        try await call("n8n.list")
+    }
+
+    /// `n8n.unregister` (admin): Stops polling an n8n instance; its executions stay.
+    public func n8nUnregister(id: String) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["id"] = .string(id)
+        return try await call("n8n.unregister", callParams)
+    }
+
+    /// `n8n.poll` (admin): Polls an n8n instance now (the server also polls each instance on its
+    /// interval).
+    public func n8nPoll(id: String) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["id"] = .string(id)
+        return try await call("n8n.poll", callParams)
+    }
+
+    /// `reports.client` (read): A client's report for a period: LLM cost, billed amount and margin
+    /// under its plan, tasks automated, hours saved, cost per task, top workflows by value and by
+    /// cost, model mix, executions, and the change from the previous period.
+    /// - period: a UTC month 'YYYY-MM' or day 'YYYY-MM-DD'; default: the current month
+    /// - from: with to: any half-open range instead of period
+    /// - format: default json
+    public func reportsClient(client: String, period: String? = nil, from: String? = nil, to: String? = nil, format: String? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["client"] = .string(client)
+        if let period { callParams["period"] = .string(period) }
+        if let from { callParams["from"] = .string(from) }
+        if let to { callParams["to"] = .string(to) }
+        if let format { callParams["format"] = .string(format) }
+        return try await call("reports.client", callParams)
+    }
+
+    /// `reports.agency` (read): The agency's report for a period: executions and failure hotspots,
+    /// spend by provider, model and client, unattributed and unpriced spend, budgets near their
+    /// limit, and the largest spikes.
+    /// - period: a UTC month 'YYYY-MM' or day 'YYYY-MM-DD'; default: the current month
+    /// - from: with to: any half-open range instead of period
+    /// - format: default json
+    public func reportsAgency(period: String? = nil, from: String? = nil, to: String? = nil, format: String? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        if let period { callParams["period"] = .string(period) }
+        if let from { callParams["from"] = .string(from) }
+        if let to { callParams["to"] = .string(to) }
+        if let format { callParams["format"] = .string(format) }
+        return try await call("reports.agency", callParams)
     }
 }

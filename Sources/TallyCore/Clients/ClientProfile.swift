@@ -55,6 +55,11 @@ public struct ClientProfileError: Error, Sendable, Hashable, CustomStringConvert
     public var field: String
     public var reason: String
 
+    public init(field: String, reason: String) {
+        self.field = field
+        self.reason = reason
+    }
+
     public var description: String { "\(field): \(reason)" }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import TallyCore
 import TallyRules
@@ -17,6 +18,7 @@ actor AgencyRegistry {
     private var rules: [AgencyID: AgencyRules] = [:]
     private var alertEngines: [AgencyID: AlertEngine] = [:]
     private var webhookDeliverers: [AgencyID: WebhookDeliverer] = [:]
+    private var n8nPollers: [AgencyID: N8nPoller] = [:]
     let alertHub = AlertHub()
     private var watchers: [Task<Void, Never>] = []
 
@@ -56,6 +58,17 @@ actor AgencyRegistry {
         for watcher in watchers { watcher.cancel() }
         watchers.removeAll()
         for deliverer in webhookDeliverers.values { await deliverer.shutdown() }
+        for poller in n8nPollers.values { await poller.shutdown() }
+    }
+
+    /// Opens the pipelines of agencies that have a ledger file, so that their webhook outboxes
+    /// and n8n polling resume at start, not at the agency's first request.
+    func openExisting(_ agencies: [AgencyID]) {
+        for agency in agencies where FileManager.default.fileExists(atPath: directory.agencyDatabasePath(agency)) {
+            do { _ = try pipeline(for: agency) } catch {
+                logger.error("cannot open agency", metadata: ["agency": "\(agency)", "error": "\(error)"])
+            }
+        }
     }
 
     func pipeline(for agency: AgencyID) throws -> AgencyPipeline {
@@ -80,6 +93,11 @@ actor AgencyRegistry {
         alertEngines[agency] = engine
         engine.listen()
         Task { await engine.catchUp() }
+        var pollerLogger = logger
+        pollerLogger[metadataKey: "agency"] = "\(agency)"
+        let poller = N8nPoller(pipeline: pipeline, logger: pollerLogger)
+        n8nPollers[agency] = poller
+        Task { await poller.start() }
         return pipeline
     }
 
@@ -87,6 +105,12 @@ actor AgencyRegistry {
     func webhooks(for agency: AgencyID) throws -> WebhookDeliverer {
         _ = try pipeline(for: agency)
         return webhookDeliverers[agency]!
+    }
+
+    /// The agency's n8n poller (opening its pipeline if needed).
+    func n8nPoller(for agency: AgencyID) throws -> N8nPoller {
+        _ = try pipeline(for: agency)
+        return n8nPollers[agency]!
     }
 
     /// The agency's alert engine (opening its pipeline if needed).

@@ -142,6 +142,7 @@ public actor TallyServer: Service {
             }
         }
         state = .running(Running(tcpChannel: tcpChannel, httpChannel: httpChannel, acceptLoop: acceptLoop, addresses: addresses))
+        if let known = try? await context.control.agencies() { await context.agencies.openExisting(known) }
         logger.info("listening", metadata: ["rpc": "\(addresses.rpc)", "http": "\(addresses.http)", "data": "\(configuration.dataDirectory)"])
         return addresses
     }

@@ -35,6 +35,17 @@ export const METHODS = Object.freeze({
   "webhooks.list": "webhooksList",
   "webhooks.test": "webhooksTest",
   "webhooks.delete": "webhooksDelete",
+  "clients.upsert": "clientsUpsert",
+  "clients.get": "clientsGet",
+  "clients.list": "clientsList",
+  "ingest.executions": "ingestExecutions",
+  "executions.list": "executionsList",
+  "n8n.register": "n8nRegister",
+  "n8n.list": "n8nList",
+  "n8n.unregister": "n8nUnregister",
+  "n8n.poll": "n8nPoll",
+  "reports.client": "reportsClient",
+  "reports.agency": "reportsAgency",
 });
 
 /** contract method -> role (x-role) */
@@ -70,6 +81,17 @@ export const ROLES = Object.freeze({
   "webhooks.list": "admin",
   "webhooks.test": "admin",
   "webhooks.delete": "admin",
+  "clients.upsert": "admin",
+  "clients.get": "read",
+  "clients.list": "read",
+  "ingest.executions": "ingest",
+  "executions.list": "read",
+  "n8n.register": "admin",
+  "n8n.list": "admin",
+  "n8n.unregister": "admin",
+  "n8n.poll": "admin",
+  "reports.client": "read",
+  "reports.agency": "read",
 });
 
 /** methods that may be sent again after a lost answer (nothing happens twice) */
@@ -87,6 +109,11 @@ export const RESEND_SAFE = Object.freeze(new Set([
   "alerts.list",
   "alerts.subscribe",
   "alerts.unsubscribe",
+  "clients.get",
+  "clients.list",
+  "executions.list",
+  "reports.client",
+  "reports.agency",
 ]));
 
 /**
@@ -272,6 +299,73 @@ export const RESEND_SAFE = Object.freeze(new Set([
 /**
  * @typedef {Object} WebhooksDeleteParams  params of `webhooks.delete`
  * @property {string} id
+ */
+
+/**
+ * @typedef {Object} ClientsUpsertParams  params of `clients.upsert`
+ * @property {string} id
+ * @property {(string|null)} [name]
+ * @property {(string|null)} [contact]
+ * @property {(string|number)} [minutes_per_task] minutes one automated task saves (default 0)
+ * @property {Object<string, any>} [workflows] by workflow id: {minutes_per_task, outcome_label}
+ * @property {Object<string, any>} [plan] default: cost_plus with 0% markup
+ */
+
+/**
+ * @typedef {Object} ClientsGetParams  params of `clients.get`
+ * @property {string} id
+ */
+
+/**
+ * @typedef {Object} IngestExecutionsParams  params of `ingest.executions`
+ * @property {Array<Object<string, any>>} executions
+ */
+
+/**
+ * @typedef {Object} ExecutionsListParams  params of `executions.list`
+ * @property {string} [from]
+ * @property {string} [to]
+ * @property {string} [client]
+ * @property {string} [workflow]
+ * @property {("success"|"error"|"crashed"|"canceled"|"running"|"waiting"|"new"|"unknown")} [status]
+ * @property {string} [cursor]
+ * @property {number} [limit]
+ */
+
+/**
+ * @typedef {Object} N8nRegisterParams  params of `n8n.register`
+ * @property {string} id the instance name LLM events carry as instance
+ * @property {string} base_url
+ * @property {string} [api_key_env]
+ * @property {string} [api_key_file]
+ * @property {number} [interval_seconds] default 300
+ */
+
+/**
+ * @typedef {Object} N8nUnregisterParams  params of `n8n.unregister`
+ * @property {string} id
+ */
+
+/**
+ * @typedef {Object} N8nPollParams  params of `n8n.poll`
+ * @property {string} id
+ */
+
+/**
+ * @typedef {Object} ReportsClientParams  params of `reports.client`
+ * @property {string} client
+ * @property {string} [period] a UTC month 'YYYY-MM' or day 'YYYY-MM-DD'; default: the current month
+ * @property {string} [from] with to: any half-open range instead of period
+ * @property {string} [to]
+ * @property {("json"|"csv"|"markdown"|"html")} [format] default json
+ */
+
+/**
+ * @typedef {Object} ReportsAgencyParams  params of `reports.agency`
+ * @property {string} [period] a UTC month 'YYYY-MM' or day 'YYYY-MM-DD'; default: the current month
+ * @property {string} [from] with to: any half-open range instead of period
+ * @property {string} [to]
+ * @property {("json"|"csv"|"markdown"|"html")} [format] default json
  */
 
 /**
@@ -613,5 +707,128 @@ export class GeneratedMethods {
    */
   webhooksDelete(params = {}, options = {}) {
     return this.call("webhooks.delete", params, options);
+  }
+
+  /**
+   * `clients.upsert` (admin): Creates or updates a client: display name, contact, minutes saved
+   * per task (default and per workflow), outcome labels and billing plan. Members left out keep
+   * their stored values.
+   * @param {ClientsUpsertParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  clientsUpsert(params = {}, options = {}) {
+    return this.call("clients.upsert", params, options);
+  }
+
+  /**
+   * `clients.get` (read): One client's profile.
+   * @param {ClientsGetParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  clientsGet(params = {}, options = {}) {
+    return this.call("clients.get", params, options);
+  }
+
+  /**
+   * `clients.list` (read): Every client: configured ones and those first seen in events
+   * (automatic, with defaults).
+   * @param {Object<string, never>} [params]  (none)
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  clientsList(params = {}, options = {}) {
+    return this.call("clients.list", params, options);
+  }
+
+  /**
+   * `ingest.executions` (ingest): Stores workflow executions pushed by the automation host
+   * (instead of polling n8n); a known execution is updated (a run that finished).
+   * @param {IngestExecutionsParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  ingestExecutions(params = {}, options = {}) {
+    return this.call("ingest.executions", params, options);
+  }
+
+  /**
+   * `executions.list` (read): Executions started in a range, newest first, with their client and
+   * the LLM cost of their events.
+   * @param {ExecutionsListParams} [params]
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  executionsList(params = {}, options = {}) {
+    return this.call("executions.list", params, options);
+  }
+
+  /**
+   * `n8n.register` (admin): Registers (or updates) an n8n instance to poll for executions: its
+   * base URL, and the environment variable or file that holds its API key (never the key
+   * itself).
+   * @param {N8nRegisterParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  n8nRegister(params = {}, options = {}) {
+    return this.call("n8n.register", params, options);
+  }
+
+  /**
+   * `n8n.list` (admin): The registered n8n instances with their polling state (watermark, last
+   * error, gaps left by n8n's pruning) and whether the key can be read.
+   * @param {Object<string, never>} [params]  (none)
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  n8nList(params = {}, options = {}) {
+    return this.call("n8n.list", params, options);
+  }
+
+  /**
+   * `n8n.unregister` (admin): Stops polling an n8n instance; its executions stay.
+   * @param {N8nUnregisterParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  n8nUnregister(params = {}, options = {}) {
+    return this.call("n8n.unregister", params, options);
+  }
+
+  /**
+   * `n8n.poll` (admin): Polls an n8n instance now (the server also polls each instance on its
+   * interval).
+   * @param {N8nPollParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  n8nPoll(params = {}, options = {}) {
+    return this.call("n8n.poll", params, options);
+  }
+
+  /**
+   * `reports.client` (read): A client's report for a period: LLM cost, billed amount and margin
+   * under its plan, tasks automated, hours saved, cost per task, top workflows by value and by
+   * cost, model mix, executions, and the change from the previous period.
+   * @param {ReportsClientParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  reportsClient(params = {}, options = {}) {
+    return this.call("reports.client", params, options);
+  }
+
+  /**
+   * `reports.agency` (read): The agency's report for a period: executions and failure hotspots,
+   * spend by provider, model and client, unattributed and unpriced spend, budgets near their
+   * limit, and the largest spikes.
+   * @param {ReportsAgencyParams} [params]
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  reportsAgency(params = {}, options = {}) {
+    return this.call("reports.agency", params, options);
   }
 }

@@ -41,6 +41,17 @@ METHODS: Dict[str, str] = {
     "webhooks.list": "webhooks_list",
     "webhooks.test": "webhooks_test",
     "webhooks.delete": "webhooks_delete",
+    "clients.upsert": "clients_upsert",
+    "clients.get": "clients_get",
+    "clients.list": "clients_list",
+    "ingest.executions": "ingest_executions",
+    "executions.list": "executions_list",
+    "n8n.register": "n8n_register",
+    "n8n.list": "n8n_list",
+    "n8n.unregister": "n8n_unregister",
+    "n8n.poll": "n8n_poll",
+    "reports.client": "reports_client",
+    "reports.agency": "reports_agency",
 }
 
 # contract method -> role (x-role)
@@ -76,6 +87,17 @@ ROLES: Dict[str, str] = {
     "webhooks.list": "admin",
     "webhooks.test": "admin",
     "webhooks.delete": "admin",
+    "clients.upsert": "admin",
+    "clients.get": "read",
+    "clients.list": "read",
+    "ingest.executions": "ingest",
+    "executions.list": "read",
+    "n8n.register": "admin",
+    "n8n.list": "admin",
+    "n8n.unregister": "admin",
+    "n8n.poll": "admin",
+    "reports.client": "read",
+    "reports.agency": "read",
 }
 
 # methods that may be sent again after a lost answer (nothing happens twice)
@@ -93,6 +115,11 @@ RESEND_SAFE = frozenset([
     "alerts.list",
     "alerts.subscribe",
     "alerts.unsubscribe",
+    "clients.get",
+    "clients.list",
+    "executions.list",
+    "reports.client",
+    "reports.agency",
 ])
 
 
@@ -507,3 +534,173 @@ class GeneratedMethods:
         _params: Dict[str, Any] = {}
         _params["id"] = id
         return self.call("webhooks.delete", _params)
+
+    def clients_upsert(
+        self,
+        *,
+        id: str,
+        name: Union[str, None] = OMIT,
+        contact: Union[str, None] = OMIT,
+        minutes_per_task: Union[str, float] = OMIT,
+        workflows: Dict[str, Any] = OMIT,
+        plan: Dict[str, Any] = OMIT,
+    ) -> Any:
+        """`clients.upsert` (admin): Creates or updates a client: display name, contact, minutes saved per task (default and per workflow), outcome labels and billing plan. Members left out keep their stored values.
+
+        minutes_per_task (optional): minutes one automated task saves (default 0)
+        workflows (optional): by workflow id: {minutes_per_task, outcome_label}
+        plan (optional): default: cost_plus with 0% markup
+        """
+        _params: Dict[str, Any] = {}
+        _params["id"] = id
+        if name is not OMIT:
+            _params["name"] = name
+        if contact is not OMIT:
+            _params["contact"] = contact
+        if minutes_per_task is not OMIT:
+            _params["minutes_per_task"] = minutes_per_task
+        if workflows is not OMIT:
+            _params["workflows"] = workflows
+        if plan is not OMIT:
+            _params["plan"] = plan
+        return self.call("clients.upsert", _params)
+
+    def clients_get(self, *, id: str) -> Any:
+        """`clients.get` (read): One client's profile."""
+        _params: Dict[str, Any] = {}
+        _params["id"] = id
+        return self.call("clients.get", _params)
+
+    def clients_list(self) -> Any:
+        """`clients.list` (read): Every client: configured ones and those first seen in events (automatic, with defaults)."""
+        _params: Dict[str, Any] = {}
+        return self.call("clients.list", _params)
+
+    def ingest_executions(self, *, executions: List[Dict[str, Any]]) -> Any:
+        """`ingest.executions` (ingest): Stores workflow executions pushed by the automation host (instead of polling n8n); a known execution is updated (a run that finished)."""
+        _params: Dict[str, Any] = {}
+        _params["executions"] = executions
+        return self.call("ingest.executions", _params)
+
+    def executions_list(
+        self,
+        *,
+        from_: str = OMIT,
+        to: str = OMIT,
+        client: str = OMIT,
+        workflow: str = OMIT,
+        status: str = OMIT,
+        cursor: str = OMIT,
+        limit: int = OMIT,
+    ) -> Any:
+        """`executions.list` (read): Executions started in a range, newest first, with their client and the LLM cost of their events."""
+        _params: Dict[str, Any] = {}
+        if from_ is not OMIT:
+            _params["from"] = from_
+        if to is not OMIT:
+            _params["to"] = to
+        if client is not OMIT:
+            _params["client"] = client
+        if workflow is not OMIT:
+            _params["workflow"] = workflow
+        if status is not OMIT:
+            _params["status"] = status
+        if cursor is not OMIT:
+            _params["cursor"] = cursor
+        if limit is not OMIT:
+            _params["limit"] = limit
+        return self.call("executions.list", _params)
+
+    def n8n_register(
+        self,
+        *,
+        id: str,
+        base_url: str,
+        api_key_env: str = OMIT,
+        api_key_file: str = OMIT,
+        interval_seconds: int = OMIT,
+    ) -> Any:
+        """`n8n.register` (admin): Registers (or updates) an n8n instance to poll for executions: its base URL, and the environment variable or file that holds its API key (never the key itself).
+
+        id: the instance name LLM events carry as instance
+        interval_seconds (optional): default 300
+        """
+        _params: Dict[str, Any] = {}
+        _params["id"] = id
+        _params["base_url"] = base_url
+        if api_key_env is not OMIT:
+            _params["api_key_env"] = api_key_env
+        if api_key_file is not OMIT:
+            _params["api_key_file"] = api_key_file
+        if interval_seconds is not OMIT:
+            _params["interval_seconds"] = interval_seconds
+        return self.call("n8n.register", _params)
+
+    def n8n_list(self) -> Any:
+        """`n8n.list` (admin): The registered n8n instances with their polling state (watermark, last error, gaps left by n8n's pruning) and whether the key can be read."""
+        _params: Dict[str, Any] = {}
+        return self.call("n8n.list", _params)
+
+    def n8n_unregister(self, *, id: str) -> Any:
+        """`n8n.unregister` (admin): Stops polling an n8n instance; its executions stay."""
+        _params: Dict[str, Any] = {}
+        _params["id"] = id
+        return self.call("n8n.unregister", _params)
+
+    def n8n_poll(self, *, id: str) -> Any:
+        """`n8n.poll` (admin): Polls an n8n instance now (the server also polls each instance on its interval)."""
+        _params: Dict[str, Any] = {}
+        _params["id"] = id
+        return self.call("n8n.poll", _params)
+
+    def reports_client(
+        self,
+        *,
+        client: str,
+        period: str = OMIT,
+        from_: str = OMIT,
+        to: str = OMIT,
+        format: str = OMIT,
+    ) -> Any:
+        """`reports.client` (read): A client's report for a period: LLM cost, billed amount and margin under its plan, tasks automated, hours saved, cost per task, top workflows by value and by cost, model mix, executions, and the change from the previous period.
+
+        period (optional): a UTC month 'YYYY-MM' or day 'YYYY-MM-DD'; default: the current month
+        from_ (optional): with to: any half-open range instead of period
+        format (optional): default json
+        """
+        _params: Dict[str, Any] = {}
+        _params["client"] = client
+        if period is not OMIT:
+            _params["period"] = period
+        if from_ is not OMIT:
+            _params["from"] = from_
+        if to is not OMIT:
+            _params["to"] = to
+        if format is not OMIT:
+            _params["format"] = format
+        return self.call("reports.client", _params)
+
+    def reports_agency(
+        self,
+        *,
+        period: str = OMIT,
+        from_: str = OMIT,
+        to: str = OMIT,
+        format: str = OMIT,
+    ) -> Any:
+        """`reports.agency` (read): The agency's report for a period: executions and failure hotspots, spend by provider, model and client, unattributed and unpriced spend, budgets near their limit, and the largest spikes.
+
+        period (optional): a UTC month 'YYYY-MM' or day 'YYYY-MM-DD'; default: the current month
+        from_ (optional): with to: any half-open range instead of period
+        format (optional): default json
+        """
+        _params: Dict[str, Any] = {}
+        if period is not OMIT:
+            _params["period"] = period
+        if from_ is not OMIT:
+            _params["from"] = from_
+        if to is not OMIT:
+            _params["to"] = to
+        if format is not OMIT:
+            _params["format"] = format
+        return self.call("reports.agency", _params)
