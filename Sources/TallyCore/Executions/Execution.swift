@@ -83,6 +83,9 @@ extension Execution {
         if members["id"] != nil && members["execution_id"] != nil {
             throw ExecutionValidationError(field: "execution_id", reason: "give id or execution_id, not both")
         }
+        if members["id"] == nil && members["execution_id"] == nil {
+            throw ExecutionValidationError(field: "id", reason: "is required: the execution's id on its instance (also accepted as execution_id)")
+        }
         guard let id = try identifier(members["id"] != nil ? "id" : "execution_id", required: true) else {
             throw ExecutionValidationError(field: "id", reason: "is required")
         }
