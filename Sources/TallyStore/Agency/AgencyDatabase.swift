@@ -11,6 +11,8 @@ public final class AgencyDatabase {
     var rollups = RollupAccumulator()
     /// Execution spend deltas of the transaction in progress.
     var executionSpend = ExecutionSpendAccumulator()
+    /// Execution rollup deltas of the transaction in progress.
+    var executionRollups: [ExecutionRollupKey: ExecutionRollupSums] = [:]
     /// Clients already in the `clients` table, so a known client costs no write.
     var knownClients: Set<String> = []
     /// Workflow names already stored, so a repeated name costs no write.

@@ -32,47 +32,70 @@ public struct ExecutionGroup: Sendable, Hashable {
 
 extension AgencyDatabase {
     /// Stores executions, polled or pushed: new ones are inserted, known ones updated (a run
-    /// that finished since the last poll). One transaction.
+    /// that finished since the last poll), and their contribution to the execution rollups moved
+    /// along. One transaction.
     public func upsertExecutions(_ executions: [Execution], source: String) throws -> [ExecutionWriteOutcome] {
-        try connection.transaction {
+        try transaction {
             let read = try connection.statement("""
-                SELECT workflow, workflow_name, status, started_us, stopped_us, mode, retry_of, client
-                FROM executions WHERE instance = ? AND execution_id = ?
+                SELECT x.workflow, x.workflow_name, x.status, x.started_us, x.stopped_us, x.mode, x.retry_of, x.client,
+                       x.booked_client, x.booked_cost, x.booked_outcomes
+                FROM executions x WHERE x.instance = ? AND x.execution_id = ?
                 """)
+            let spend = try connection.statement("SELECT NULLIF(client, ''), cost_pico, outcomes FROM execution_spend WHERE instance = ? AND execution_id = ?")
             let write = try connection.statement("""
                 INSERT INTO executions (instance, execution_id, workflow, workflow_name, status, started_us, stopped_us, mode,
-                                        retry_of, client, source, updated_us)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                        retry_of, client, source, updated_us, booked_client, booked_cost, booked_outcomes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (instance, execution_id) DO UPDATE SET
-                    workflow = excluded.workflow, workflow_name = COALESCE(excluded.workflow_name, workflow_name),
-                    status = excluded.status, started_us = excluded.started_us, stopped_us = excluded.stopped_us,
-                    mode = COALESCE(excluded.mode, mode), retry_of = COALESCE(excluded.retry_of, retry_of),
-                    client = COALESCE(excluded.client, client), updated_us = excluded.updated_us
+                    workflow = excluded.workflow, workflow_name = excluded.workflow_name, status = excluded.status,
+                    started_us = excluded.started_us, stopped_us = excluded.stopped_us, mode = excluded.mode,
+                    retry_of = excluded.retry_of, client = excluded.client, updated_us = excluded.updated_us,
+                    booked_client = excluded.booked_client, booked_cost = excluded.booked_cost, booked_outcomes = excluded.booked_outcomes
                 """)
             let now = Timestamp.now.microsecondsSinceEpoch
             return try executions.map { execution in
                 let stored = try read.firstRow([execution.instance, execution.id]) { row in
-                    Execution(
+                    (execution: Execution(
                         instance: execution.instance, id: execution.id, workflowID: row.string(0), workflowName: row.optionalString(1),
                         status: ExecutionStatus(rawValue: row.string(2)) ?? .unknown,
                         startedAt: Timestamp(microsecondsSinceEpoch: row.int64(3)),
                         stoppedAt: row.optionalInt64(4).map(Timestamp.init(microsecondsSinceEpoch:)), mode: row.optionalString(5),
-                        retryOf: row.optionalString(6), client: row.optionalString(7))
+                        retryOf: row.optionalString(6), client: row.optionalString(7)),
+                     booked: (client: row.string(8), cost: row.int64(9), outcomes: row.int64(10)))
                 }
                 var merged = execution
                 if let stored {
-                    merged.workflowName = execution.workflowName ?? stored.workflowName
-                    merged.mode = execution.mode ?? stored.mode
-                    merged.retryOf = execution.retryOf ?? stored.retryOf
-                    merged.client = execution.client ?? stored.client
-                    if merged == stored { return .unchanged }
+                    merged.workflowName = execution.workflowName ?? stored.execution.workflowName
+                    merged.mode = execution.mode ?? stored.execution.mode
+                    merged.retryOf = execution.retryOf ?? stored.execution.retryOf
+                    merged.client = execution.client ?? stored.execution.client
+                    if merged == stored.execution { return .unchanged }
                 }
+                let spent = try spend.firstRow([execution.instance, execution.id]) { row in
+                    (client: row.optionalString(0), cost: row.int64(1), outcomes: row.int64(2))
+                }
+                let new = ExecutionContribution(
+                    key: .init(client: merged.client ?? spent?.client ?? "", hourMicroseconds: RollupKey.hour(of: merged.startedAt.microsecondsSinceEpoch),
+                               workflow: merged.workflowID, status: merged.status.rawValue),
+                    isRetry: merged.retryOf != nil, costPico: spent?.cost ?? 0, outcomes: spent?.outcomes ?? 0)
+                if let stored {
+                    book(ExecutionContribution(
+                        key: .init(client: stored.booked.client, hourMicroseconds: RollupKey.hour(of: stored.execution.startedAt.microsecondsSinceEpoch),
+                                   workflow: stored.execution.workflowID, status: stored.execution.status.rawValue),
+                        isRetry: stored.execution.retryOf != nil, costPico: stored.booked.cost, outcomes: stored.booked.outcomes), sign: -1)
+                }
+                book(new, sign: 1)
                 try write.execute([
-                    execution.instance, execution.id, execution.workflowID, execution.workflowName, execution.status.rawValue,
-                    execution.startedAt.microsecondsSinceEpoch, execution.stoppedAt?.microsecondsSinceEpoch, execution.mode,
-                    execution.retryOf, execution.client, source, now,
+                    merged.instance, merged.id, merged.workflowID, merged.workflowName, merged.status.rawValue,
+                    merged.startedAt.microsecondsSinceEpoch, merged.stoppedAt?.microsecondsSinceEpoch, merged.mode,
+                    merged.retryOf, merged.client, source, now, new.key.client, new.costPico, new.outcomes,
                 ])
-                if let client = execution.client, !knownClients.contains(client) { try noteClientSeen(client) }
+                if let name = merged.workflowName, workflowNames[merged.workflowID] != name {
+                    try connection.statement("INSERT INTO workflow_names (workflow, name) VALUES (?, ?) ON CONFLICT (workflow) DO UPDATE SET name = excluded.name")
+                        .execute([merged.workflowID, name])
+                    workflowNames[merged.workflowID] = name
+                }
+                if let client = merged.client, !knownClients.contains(client) { try noteClientSeen(client) }
                 return stored == nil ? .inserted : .updated
             }
         }
@@ -80,7 +103,7 @@ extension AgencyDatabase {
 
     /// The SQL for an execution's client: given, else its events', else the profile naming its workflow.
     static let executionClientSQL = """
-        COALESCE(x.client, s.client, (SELECT w.client FROM client_workflows w WHERE w.workflow = x.workflow ORDER BY w.client LIMIT 1))
+        COALESCE(x.client, NULLIF(s.client, ''), (SELECT w.client FROM client_workflows w WHERE w.workflow = x.workflow ORDER BY w.client LIMIT 1))
         """
 
     /// Executions started in `[from, to)`, newest first, with their client and LLM cost; paged by `cursor`
@@ -126,22 +149,34 @@ extension AgencyDatabase {
         }
     }
 
-    /// Executions started in `[from, to)` grouped by client, workflow and status, with their LLM cost.
+    /// Executions started in `[from, to)` (whole hours) grouped by client, workflow and status,
+    /// with their LLM cost, from the execution rollups. A run whose client neither it nor its
+    /// events name belongs to the client whose profile lists its workflow.
     public func executionGroups(from: Timestamp, to: Timestamp) throws -> [ExecutionGroup] {
+        var owners: [String: String] = [:]
+        try connection.statement("SELECT workflow, MIN(client) FROM client_workflows GROUP BY workflow").forEachRow { owners[$0.string(0)] = $0.string(1) }
+        let names = try storedWorkflowNames()
+        var groups: [String: ExecutionGroup] = [:]
         try connection.statement("""
-            SELECT \(Self.executionClientSQL) AS owner, x.workflow, MAX(COALESCE(x.workflow_name, n.name)), x.status, COUNT(*),
-                   SUM(x.retry_of IS NOT NULL), SUM(COALESCE(s.cost_pico, 0)),
-                   SUM(CASE WHEN x.retry_of IS NOT NULL THEN COALESCE(s.cost_pico, 0) ELSE 0 END), SUM(COALESCE(s.outcomes, 0))
-            FROM executions x LEFT JOIN execution_spend s ON s.instance = x.instance AND s.execution_id = x.execution_id
-            LEFT JOIN workflow_names n ON n.workflow = x.workflow
-            WHERE x.started_us >= ? AND x.started_us < ?
-            GROUP BY owner, x.workflow, x.status
-            """).rows([from.microsecondsSinceEpoch, to.microsecondsSinceEpoch]) { row in
-            ExecutionGroup(
-                client: row.optionalString(0), workflow: row.string(1), workflowName: row.optionalString(2),
-                status: ExecutionStatus(rawValue: row.string(3)) ?? .unknown, executions: row.int64(4), retries: row.int64(5),
-                cost: Money(picoUSD: Int128(row.int64(6))), retryCost: Money(picoUSD: Int128(row.int64(7))), outcomes: row.int64(8))
+            SELECT client, workflow, status, SUM(executions), SUM(retries), SUM(cost_pico), SUM(retry_cost_pico), SUM(outcomes)
+            FROM execution_rollups WHERE hour_us >= ? AND hour_us < ?
+            GROUP BY client, workflow, status HAVING SUM(executions) != 0
+            """).forEachRow([from.microsecondsSinceEpoch, to.microsecondsSinceEpoch]) { row in
+            let workflow = row.string(1)
+            let client = row.string(0).isEmpty ? owners[workflow] : row.string(0)
+            let status = ExecutionStatus(rawValue: row.string(2)) ?? .unknown
+            let key = "\(client ?? "")\u{0}\(workflow)\u{0}\(status.rawValue)"
+            var group = groups[key] ?? ExecutionGroup(
+                client: client, workflow: workflow, workflowName: names[workflow], status: status, executions: 0, retries: 0,
+                cost: .zero, retryCost: .zero, outcomes: 0)
+            group.executions += row.int64(3)
+            group.retries += row.int64(4)
+            group.cost += Money(picoUSD: Int128(row.int64(5)))
+            group.retryCost += Money(picoUSD: Int128(row.int64(6)))
+            group.outcomes += row.int64(7)
+            groups[key] = group
         }
+        return groups.values.sorted { ($0.client ?? "", $0.workflow, $0.status.rawValue) < ($1.client ?? "", $1.workflow, $1.status.rawValue) }
     }
 
     /// Business results reported by events in `[from, to)` (whole hours), by client and workflow.

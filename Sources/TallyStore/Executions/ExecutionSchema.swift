@@ -7,8 +7,14 @@
 /// - `client_workflows`: which client's profile names a workflow (an execution with no client
 ///   and no LLM events belongs to that client).
 /// - `executions`: one row per workflow run, polled from n8n or pushed; updated while it runs.
+///   `booked_*` is what the run currently adds to `execution_rollups` (taken out again when the
+///   run or its spend changes).
 /// - `execution_spend`: the LLM cost and events of each execution, kept in the ingest
 ///   transaction (like rollups), so cost per execution needs no scan of the events.
+/// - `execution_rollups`: per hour of start, client (as the run or its events name it; empty
+///   when neither does, resolved through `client_workflows` when a report is made), workflow
+///   and status: runs, retries, their LLM cost and outcomes. Reports read these, so a month of
+///   millions of runs is a few thousand rows.
 /// - `n8n_instances`: registered n8n instances and their polling state.
 ///
 /// Existing files are upgraded in place: outcomes are read back from each event's raw JSON, and
@@ -61,6 +67,9 @@ enum ExecutionSchema {
             client TEXT,
             source TEXT NOT NULL CHECK (source IN ('n8n', 'ingest')),
             updated_us INTEGER NOT NULL,
+            booked_client TEXT NOT NULL DEFAULT '',
+            booked_cost INTEGER NOT NULL DEFAULT 0,
+            booked_outcomes INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (instance, execution_id)
         );
         CREATE INDEX executions_by_start ON executions (started_us);
@@ -79,6 +88,19 @@ enum ExecutionSchema {
         INSERT INTO execution_spend (instance, execution_id, client, workflow, events, unpriced, cost_pico, outcomes)
             SELECT instance, execution_id, MAX(client), MAX(workflow), COUNT(*), SUM(cost_pico IS NULL), SUM(COALESCE(cost_pico, 0)), SUM(outcomes)
             FROM events WHERE execution_id IS NOT NULL GROUP BY instance, execution_id;
+
+        CREATE TABLE execution_rollups (
+            client TEXT NOT NULL,
+            hour_us INTEGER NOT NULL,
+            workflow TEXT NOT NULL,
+            status TEXT NOT NULL,
+            executions INTEGER NOT NULL,
+            retries INTEGER NOT NULL,
+            cost_pico INTEGER NOT NULL,
+            retry_cost_pico INTEGER NOT NULL,
+            outcomes INTEGER NOT NULL,
+            PRIMARY KEY (hour_us, client, workflow, status)
+        ) WITHOUT ROWID;
 
         CREATE TABLE n8n_instances (
             id TEXT PRIMARY KEY,

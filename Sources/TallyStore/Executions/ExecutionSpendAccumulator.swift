@@ -1,12 +1,15 @@
-/// Collects the LLM cost of the executions a transaction's events belong to, and writes each
-/// execution's row once at the end (like ``RollupAccumulator``).
+/// Collects the LLM spend deltas of the executions a transaction touches (events booked,
+/// repriced or re-attributed) and writes each execution's row once at the end, like
+/// ``RollupAccumulator``; ``AgencyDatabase/flushExecutionSpend()`` then refreshes what those
+/// executions add to the execution rollups.
 struct ExecutionSpendAccumulator {
     struct Key: Hashable {
         var instance: String
         var executionID: String
     }
 
-    struct Sums {
+    struct Delta {
+        /// The client the execution's events now count for (`nil`: unchanged).
         var client: String?
         var workflow: String
         var events: Int64 = 0
@@ -15,32 +18,17 @@ struct ExecutionSpendAccumulator {
         var outcomes: Int64 = 0
     }
 
-    private var pending: [Key: Sums] = [:]
+    private(set) var pending: [Key: Delta] = [:]
 
-    mutating func add(_ key: Key, client: String?, workflow: String, costPico: Int64?, outcomes: Int64) {
-        var sums = pending[key] ?? Sums(client: client, workflow: workflow)
-        sums.client = client ?? sums.client
-        sums.events += 1
-        sums.unpriced += costPico == nil ? 1 : 0
-        sums.costPico += costPico ?? 0
-        sums.outcomes += outcomes
-        pending[key] = sums
+    mutating func add(_ key: Key, client: String?, workflow: String, events: Int64 = 1, unpriced: Int64, costPico: Int64, outcomes: Int64) {
+        var delta = pending[key] ?? Delta(client: client, workflow: workflow)
+        delta.client = client ?? delta.client
+        delta.events += events
+        delta.unpriced += unpriced
+        delta.costPico += costPico
+        delta.outcomes += outcomes
+        pending[key] = delta
     }
 
-    /// Upserts every pending row; call inside the transaction that wrote the events.
-    mutating func flush(into connection: SQLiteConnection) throws {
-        guard !pending.isEmpty else { return }
-        let statement = try connection.statement("""
-            INSERT INTO execution_spend (instance, execution_id, client, workflow, events, unpriced, cost_pico, outcomes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (instance, execution_id) DO UPDATE SET
-                client = COALESCE(excluded.client, client), events = events + excluded.events,
-                unpriced = unpriced + excluded.unpriced, cost_pico = cost_pico + excluded.cost_pico,
-                outcomes = outcomes + excluded.outcomes
-            """)
-        for (key, sums) in pending {
-            try statement.execute([key.instance, key.executionID, sums.client, sums.workflow, sums.events, sums.unpriced, sums.costPico, sums.outcomes])
-        }
-        pending.removeAll(keepingCapacity: true)
-    }
+    mutating func removeAll() { pending.removeAll(keepingCapacity: true) }
 }

@@ -67,7 +67,8 @@ extension AgencyDatabase {
             apiKey: event.apiKey ?? "", status: event.status.rawValue, source: event.source), sums)
         if let executionID = event.executionID {
             executionSpend.add(.init(instance: event.instance ?? "", executionID: executionID), client: entry.client,
-                               workflow: event.workflowKey ?? "", costPico: costPico, outcomes: event.outcomeCount)
+                               workflow: event.workflowKey ?? "", unpriced: costPico == nil ? 1 : 0, costPico: costPico ?? 0,
+                               outcomes: event.outcomeCount)
         }
         if let client = entry.client, !knownClients.contains(client) {
             try noteClientSeen(client)
@@ -85,7 +86,8 @@ extension AgencyDatabase {
     /// Writes the rollup rows the entries of this transaction touched.
     public func flushRollups() throws {
         try rollups.flush(into: connection)
-        try executionSpend.flush(into: connection)
+        try flushExecutionSpend()
+        try flushExecutionRollups()
     }
 
     /// The ledger's answer for a stored event, with any adjustments applied.

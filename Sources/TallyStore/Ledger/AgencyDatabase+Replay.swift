@@ -90,8 +90,8 @@ extension AgencyDatabase {
             rollups.add(key, sums)
         }
         if let executionID = candidate.executionID {
-            try connection.statement("UPDATE execution_spend SET client = ? WHERE instance = ? AND execution_id = ?")
-                .execute([newClient, old.instance, executionID])
+            executionSpend.add(.init(instance: old.instance, executionID: executionID), client: newClient ?? "", workflow: old.workflow,
+                               events: 0, unpriced: 0, costPico: 0, outcomes: 0)
         }
         if let newClient, !knownClients.contains(newClient) {
             try noteClientSeen(newClient)

@@ -63,9 +63,9 @@ extension AgencyDatabase {
         sums.unpriced = -1
         sums.costPico = costPico
         rollups.add(key, sums)
-        try connection.statement("""
-            UPDATE execution_spend SET cost_pico = cost_pico + ?, unpriced = unpriced - 1
-            WHERE (instance, execution_id) = (SELECT instance, execution_id FROM events WHERE seq = ?)
-            """).execute([costPico, event.sequence])
+        if let executionID = try connection.statement("SELECT execution_id FROM events WHERE seq = ?").firstRow([event.sequence], { $0.optionalString(0) }) ?? nil {
+            executionSpend.add(.init(instance: key.instance, executionID: executionID), client: nil, workflow: key.workflow, events: 0,
+                               unpriced: -1, costPico: costPico, outcomes: 0)
+        }
     }
 }
