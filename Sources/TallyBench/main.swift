@@ -4,7 +4,7 @@ import TallyRules
 // tally-bench: prints benchmark figures. Run it through scripts/bench (release build).
 // Figures are printed, never asserted: performance is measured here, not in tests.
 //
-//   tally-bench [health|rules|ingest|query|budgets|profile|all] [--events N] [--requests N]
+//   tally-bench [health|rules|ingest|query|reports|budgets|profile|all] [--events N] [--requests N]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let which = arguments.first.flatMap { $0.hasPrefix("--") ? nil : $0 } ?? "all"
@@ -68,6 +68,24 @@ do {
         let (latencies, sample) = try await QueryBenchmark.measure(server: server, runs: 30)
         print(String(format: "spend.query round trip over TCP: p50 %.2f ms   max %.2f ms", latencies[latencies.count / 2] / 1000, latencies.last! / 1000)
               + "   (\(sample["rows"]?.arrayValue?.count ?? 0) rows over \(sample["total"]?["events"]?.int64Value ?? 0) of the client's events)")
+        print("server peak RSS: \(server.peakResidentKiB / 1024) MiB")
+        await server.stop()
+    }
+    if which == "reports" || which == "all" {
+        let events = option("--events", default: which == "all" ? 1_000_000 : 10_000_000)
+        header("reports.client and reports.agency for one month over \(events) stored events and \(events / 4) n8n executions")
+        let server = try await ServerProcess(tallyBinary: tallyBinary)
+        let seeding = try await QueryBenchmark.seed(server: server, events: events)
+        print(String(format: "seeded %d events at %.0f events/s", seeding.count,
+                     Double(seeding.count) / (Double(seeding.elapsed.components.seconds) + Double(seeding.elapsed.components.attoseconds) / 1e18)))
+        let executions = try await ReportBenchmark.seedExecutions(server: server, events: events)
+        print(String(format: "seeded %d executions at %.0f executions/s", executions.count,
+                     Double(executions.count) / (Double(executions.elapsed.components.seconds) + Double(executions.elapsed.components.attoseconds) / 1e18)))
+        for row in try await ReportBenchmark.measure(server: server, runs: 10) {
+            print(String(format: "%@ round trip over TCP: p50 %7.1f ms   max %7.1f ms", row.label.padding(toLength: 20, withPad: " ", startingAt: 0),
+                         row.milliseconds[row.milliseconds.count / 2], row.milliseconds.last!)
+                  + (row.label.hasSuffix("json") ? "   (\(row.sample["executions"]?["total"]?.int64Value ?? 0) executions, cost \(row.sample["llm_cost"]?.stringValue ?? row.sample["spend"]?["llm_cost"]?.stringValue ?? "?"))" : ""))
+        }
         print("server peak RSS: \(server.peakResidentKiB / 1024) MiB")
         await server.stop()
     }
