@@ -67,6 +67,8 @@ let package = Package(
             name: "tally",
             dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyCore", "TallyJSON", "TallyRules", argumentParser, logging, lifecycle]
         ),
+        // The Swift program docs/calling.md shows; clients/run-tests runs it against a server.
+        .executableTarget(name: "calling-example", dependencies: ["TallyClient", "TallyJSON"], path: "Sources/CallingExample"),
         .executableTarget(
             name: "tally-bench",
             dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyCore", "TallyJSON", "TallyRules", "TallyProcess", argumentParser, logging],
@@ -78,6 +80,7 @@ let package = Package(
         .testTarget(name: "TallyRulesTests", dependencies: ["TallyRules", "TallyCore", "TallyJSON"]),
         .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore", "TallyCore", "TallyJSON"]),
         .testTarget(name: "TallyWebhooksTests", dependencies: ["TallyWebhooks", "TallyTestSupport", "TallyCore", "TallyJSON", "TallyStore", nioCore, nioPosix, nioHTTP1, crypto]),
+        .testTarget(name: "TallyReportsTests", dependencies: ["TallyReports", "TallyCore", "TallyJSON"]),
         .testTarget(name: "TallyN8nTests", dependencies: ["TallyN8n", "TallyCore", "TallyJSON"]),
         .testTarget(name: "TallyRPCTests", dependencies: ["TallyRPC", "TallyJSON", "TallyCore"]),
         .testTarget(

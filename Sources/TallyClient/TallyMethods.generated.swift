@@ -47,8 +47,8 @@ extension TallyClient {
         "executions.list": "executionsList",
         "n8n.register": "n8nRegister",
         "n8n.list": "n8nList",
-        "n8n.unregister": "n8nUnregister",
         "n8n.poll": "n8nPoll",
+        "n8n.unregister": "n8nUnregister",
         "reports.client": "reportsClient",
         "reports.agency": "reportsAgency",
     ]
@@ -416,19 +416,19 @@ extension TallyClient {
         try await call("n8n.list")
     }
 
-    /// `n8n.unregister` (admin): Stops polling an n8n instance; its executions stay.
-    public func n8nUnregister(id: String) async throws -> JSONValue {
-        var callParams: [String: JSONValue] = [:]
-        callParams["id"] = .string(id)
-        return try await call("n8n.unregister", callParams)
-    }
-
     /// `n8n.poll` (admin): Polls an n8n instance now (the server also polls each instance on its
     /// interval).
     public func n8nPoll(id: String) async throws -> JSONValue {
         var callParams: [String: JSONValue] = [:]
         callParams["id"] = .string(id)
         return try await call("n8n.poll", callParams)
+    }
+
+    /// `n8n.unregister` (admin): Stops polling an n8n instance; its executions stay.
+    public func n8nUnregister(id: String) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["id"] = .string(id)
+        return try await call("n8n.unregister", callParams)
     }
 
     /// `reports.client` (read): A client's report for a period: LLM cost, billed amount and margin

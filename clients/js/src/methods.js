@@ -42,8 +42,8 @@ export const METHODS = Object.freeze({
   "executions.list": "executionsList",
   "n8n.register": "n8nRegister",
   "n8n.list": "n8nList",
-  "n8n.unregister": "n8nUnregister",
   "n8n.poll": "n8nPoll",
+  "n8n.unregister": "n8nUnregister",
   "reports.client": "reportsClient",
   "reports.agency": "reportsAgency",
 });
@@ -88,8 +88,8 @@ export const ROLES = Object.freeze({
   "executions.list": "read",
   "n8n.register": "admin",
   "n8n.list": "admin",
-  "n8n.unregister": "admin",
   "n8n.poll": "admin",
+  "n8n.unregister": "admin",
   "reports.client": "read",
   "reports.agency": "read",
 });
@@ -342,12 +342,12 @@ export const RESEND_SAFE = Object.freeze(new Set([
  */
 
 /**
- * @typedef {Object} N8nUnregisterParams  params of `n8n.unregister`
+ * @typedef {Object} N8nPollParams  params of `n8n.poll`
  * @property {string} id
  */
 
 /**
- * @typedef {Object} N8nPollParams  params of `n8n.poll`
+ * @typedef {Object} N8nUnregisterParams  params of `n8n.unregister`
  * @property {string} id
  */
 
@@ -788,16 +788,6 @@ export class GeneratedMethods {
   }
 
   /**
-   * `n8n.unregister` (admin): Stops polling an n8n instance; its executions stay.
-   * @param {N8nUnregisterParams} params
-   * @param {{timeout?: number, retries?: number}} [options]
-   * @returns {Promise<any>}
-   */
-  n8nUnregister(params = {}, options = {}) {
-    return this.call("n8n.unregister", params, options);
-  }
-
-  /**
    * `n8n.poll` (admin): Polls an n8n instance now (the server also polls each instance on its
    * interval).
    * @param {N8nPollParams} params
@@ -806,6 +796,16 @@ export class GeneratedMethods {
    */
   n8nPoll(params = {}, options = {}) {
     return this.call("n8n.poll", params, options);
+  }
+
+  /**
+   * `n8n.unregister` (admin): Stops polling an n8n instance; its executions stay.
+   * @param {N8nUnregisterParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  n8nUnregister(params = {}, options = {}) {
+    return this.call("n8n.unregister", params, options);
   }
 
   /**

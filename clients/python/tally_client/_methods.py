@@ -48,8 +48,8 @@ METHODS: Dict[str, str] = {
     "executions.list": "executions_list",
     "n8n.register": "n8n_register",
     "n8n.list": "n8n_list",
-    "n8n.unregister": "n8n_unregister",
     "n8n.poll": "n8n_poll",
+    "n8n.unregister": "n8n_unregister",
     "reports.client": "reports_client",
     "reports.agency": "reports_agency",
 }
@@ -94,8 +94,8 @@ ROLES: Dict[str, str] = {
     "executions.list": "read",
     "n8n.register": "admin",
     "n8n.list": "admin",
-    "n8n.unregister": "admin",
     "n8n.poll": "admin",
+    "n8n.unregister": "admin",
     "reports.client": "read",
     "reports.agency": "read",
 }
@@ -641,17 +641,17 @@ class GeneratedMethods:
         _params: Dict[str, Any] = {}
         return self.call("n8n.list", _params)
 
-    def n8n_unregister(self, *, id: str) -> Any:
-        """`n8n.unregister` (admin): Stops polling an n8n instance; its executions stay."""
-        _params: Dict[str, Any] = {}
-        _params["id"] = id
-        return self.call("n8n.unregister", _params)
-
     def n8n_poll(self, *, id: str) -> Any:
         """`n8n.poll` (admin): Polls an n8n instance now (the server also polls each instance on its interval)."""
         _params: Dict[str, Any] = {}
         _params["id"] = id
         return self.call("n8n.poll", _params)
+
+    def n8n_unregister(self, *, id: str) -> Any:
+        """`n8n.unregister` (admin): Stops polling an n8n instance; its executions stay."""
+        _params: Dict[str, Any] = {}
+        _params["id"] = id
+        return self.call("n8n.unregister", _params)
 
     def reports_client(
         self,

@@ -1,5 +1,6 @@
 """docs/calling.md: its `tested` Python and sh blocks run against the real server (the JS block
-runs in clients/js/test/docs.test.js); its Swift block is type-checked against the built modules."""
+runs in clients/js/test/docs.test.js); its Swift block is the CallingExample program of the package, run
+against the same server."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ import subprocess
 import sys
 
 import pytest
-
-from conftest import swift_typecheck
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
 GUIDE = os.path.join(ROOT, "docs", "calling.md")
@@ -55,9 +54,15 @@ def test_curl_snippet_runs(http_url, token):
     assert '"cost":"0.0006"' in run.stdout.replace(" ", ""), run.stdout
 
 
-def test_swift_snippet_typechecks(tmp_path):
-    (code,) = blocks("swift", "typechecked")
-    path = tmp_path / "snippet.swift"
-    path.write_text(code)
-    run = swift_typecheck(str(path))
+def test_swift_snippet_is_the_example_program_and_runs():
+    (code,) = blocks("swift", "tested")
+    with open(os.path.join(ROOT, "Sources", "CallingExample", "main.swift")) as f:
+        assert code == f.read(), "docs/calling.md's Swift block must equal Sources/CallingExample/main.swift"
+    binary = os.path.join(ROOT, ".build", "debug", "calling-example")
+    assert os.access(binary, os.X_OK), "build it first: swift build --product calling-example (scripts/test does)"
+    host, port = os.environ["TALLY_TCP"].removeprefix("tcp://").rsplit(":", 1)
+    env = dict(os.environ, TALLY_HOST=host, TALLY_PORT=port)
+    run = subprocess.run([binary], capture_output=True, text=True, timeout=60, env=env)
     assert run.returncode == 0, run.stderr
+    assert "doc-call-1" in run.stdout and "doc-call-2" in run.stdout, run.stdout
+    assert EXPECTED_TOTAL in run.stdout, run.stdout
