@@ -275,8 +275,8 @@ class Browser:
 
 # -- seed data ----------------------------------------------------------------------------------
 CLIENTS = ["acme", "globex", "initech", "umbrella", "hooli"]
-MODELS = [("openai", "gpt-4o-mini"), ("openai", "gpt-4o"), ("anthropic", "claude-3-5-haiku-20241022"),
-          ("anthropic", "claude-sonnet-4-20250514"), ("google", "gemini-2.0-flash")]
+MODELS = [("openai", "gpt-4o-mini"), ("openai", "gpt-4o"), ("anthropic", "claude-haiku-4-5-20251001"),
+          ("anthropic", "claude-sonnet-4-5-20250929"), ("google", "gemini-2.0-flash")]
 
 
 def seed(server, count):

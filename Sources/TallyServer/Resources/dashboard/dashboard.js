@@ -202,7 +202,8 @@
     cards.push(el('div', { class: 'card', id: 'card-range' },
       el('div', { class: 'label', text: 'In the range (' + state.range.label + ')' }),
       el('div', { class: 'value' }, money(pico(total.cost), { id: 'total-cost' })),
-      el('div', { class: 'compare', text: count(total.events) + ' events, ' + count(total.errors) + ' errors' })));
+      el('div', { class: 'compare', text: count(total.events) + ' events, ' + count(total.errors) + ' errors' +
+        (total.unpriced ? ', ' + count(total.unpriced) + ' unpriced (not included)' : '') })));
     for (const [key, label, from, to, lastLabel, lastFrom, lastTo] of periods) {
       const current = sumBetween(dailyRows, from, to), last = sumBetween(dailyRows, lastFrom, lastTo);
       const change = last.cost === 0n ? null : ratio(current.cost - last.cost, last.cost);
@@ -314,6 +315,13 @@
     return el('table', { id }, el('caption', { text: caption }), el('thead', null, head), body);
   }
 
+  /** A cost, flagged when some of its events are unpriced: their cost is unknown, not $0. */
+  function costCell(r) {
+    const cell = money(pico(r.cost));
+    if (!r.unpriced) return cell;
+    return el('span', null, cell, el('span', { class: 'up', title: count(r.unpriced) + ' unpriced events: cost unknown, not included', text: ' +?' }));
+  }
+
   const DIMENSIONS = {
     client: { title: 'client', label: (r) => r.client ?? '(unattributed)' },
     provider: { title: 'provider', label: (r) => r.provider ?? '(none)' },
@@ -327,7 +335,7 @@
     if (rows.length === 0) { target.replaceChildren(note('No spend in the range.')); return; }
     const columns = [
       [dimension, info.title[0].toUpperCase() + info.title.slice(1), 'text', (r) => info.label(r)],
-      ['cost', 'Cost', 'usd', (r) => r.cost],
+      ['cost', 'Cost', 'usd', (r) => r.cost, (r) => costCell(r)],
       ['events', 'Events', 'int', (r) => r.events],
       ['errors', 'Errors', 'int', (r) => r.errors],
       ['unpriced', 'Unpriced', 'int', (r) => r.unpriced],
