@@ -343,11 +343,14 @@ def main():
         check(read_token not in browser.evaluate("location.href"), "the token is not in the URL")
         check(browser.evaluate("sessionStorage.getItem('tally.read-token')") == read_token, "the token is kept in sessionStorage")
 
-        # A reload keeps the session's token: this is the load time a user sees.
-        browser.call("Page.reload", ignoreCache=True)
-        browser.wait_for("document.body && document.body.dataset.state === 'ready'", 120, "the render after a reload")
-        load_ms = int(browser.evaluate("document.body.dataset.loadMs"))
-        print(f"LOAD TIME: {load_ms} ms from navigation to the first full render, {events} seeded events")
+        # A reload keeps the session's token: this is the load time a user sees (three loads, reported, never judged).
+        loads = []
+        for _ in range(3):
+            browser.evaluate("document.body.dataset.state = 'reloading'; true")
+            browser.call("Page.reload", ignoreCache=True)
+            browser.wait_for("document.body && document.body.dataset.state === 'ready'", 120, "the render after a reload")
+            loads.append(int(browser.evaluate("document.body.dataset.loadMs")))
+        print(f"LOAD TIME: {sorted(loads)[1]} ms median of {loads} from navigation to the first full render, {events} seeded events")
 
         compare_figures(server, browser, read_token)
 

@@ -515,37 +515,77 @@
     const f = state.filters;
     return ['spend.query', { from: rfc3339(state.range.from), to: rfc3339(state.range.to), filter: filterParam(f), timezone }];
   }
+  /** Sums rows of a multi-dimension spend.query by one dimension, exactly (pico-USD). */
+  function aggregate(rows, dimension) {
+    const sums = new Map();
+    for (const r of rows) {
+      const value = r[dimension] === undefined ? null : r[dimension];
+      const key = value === null ? '\u0000' : 'v' + value;
+      let sum = sums.get(key);
+      if (!sum) { sum = { value, cost: 0n, events: 0, errors: 0, unpriced: 0 }; sums.set(key, sum); }
+      sum.cost += pico(r.cost);
+      sum.events += r.events || 0;
+      sum.errors += r.errors || 0;
+      sum.unpriced += r.unpriced || 0;
+    }
+    return [...sums.values()].map((sum) => ({ [dimension]: sum.value, cost: exact(sum.cost), events: sum.events, errors: sum.errors, unpriced: sum.unpriced }));
+  }
+  const optionValues = (rows, key) => rows.map((r) => (r[key] === null || r[key] === undefined) ? (key === 'client' ? 'unattributed' : null) : r[key])
+    .filter(Boolean).filter((v, i, all) => all.indexOf(v) === i).sort();
+
+  /**
+   * Everything in one JSON-RPC batch. The store answers one agency's queries one after another,
+   * so the page asks few: the total (also the live check), one spend.query grouped by client,
+   * provider, model and workflow (the four breakdowns are summed from it, exactly), one by day
+   * (the trend and the today/week/month cards), and the filter choices only when a filter is set.
+   */
   async function refreshAll() {
     const now = new Date();
     const f = state.filters;
     state.range = rangeOf(f, now);
     const from = rfc3339(state.range.from), to = rfc3339(state.range.to);
     const filter = filterParam(f);
+    const filtered = Object.keys(filter).length > 0;
     document.body.dataset.from = from;
     document.body.dataset.to = to;
     $('range-label').textContent = `Showing ${state.range.label}: ${from} to ${to} (${timezone} days)`;
-    const today = day(now);
-    const earliest = [new Date(today.getFullYear(), today.getMonth() - 1, 1), addDays(today, -((today.getDay() + 6) % 7) - 7), state.range.from]
+    const today = day(now), tomorrow = addDays(today, 1);
+    const daysFrom = [new Date(today.getFullYear(), today.getMonth() - 1, 1), addDays(today, -((today.getDay() + 6) % 7) - 7), state.range.from]
       .reduce((a, b) => (a < b ? a : b));
-    const q = (groupBy, extra) => ['spend.query', Object.assign({ from, to, group_by: groupBy, filter, timezone, limit: 1000 }, extra || {})];
+    const daysTo = state.range.to > tomorrow ? state.range.to : tomorrow;
+    const clientParam = f.client && f.client !== 'unattributed' ? { client: f.client } : {};
+    const DIMS = ['client', 'provider', 'model', 'workflow'];
     const calls = [
-      cheapCheck(),                                                                    // 0 total
-      q(['client']), q(['provider']), q(['model']), q(['workflow']),                   // 1-4
-      q(['day'], { limit: 1000 }),                                                     // 5 trend
-      ['spend.query', { from: rfc3339(earliest), to: rfc3339(addDays(today, 1)), group_by: ['day'], filter, timezone, limit: 1000 }], // 6 cards
-      ['budgets.status', f.client && f.client !== 'unattributed' ? { client: f.client } : {}], // 7
-      ['alerts.list', Object.assign({ limit: 50 }, f.client && f.client !== 'unattributed' ? { client: f.client } : {})], // 8
-      ['reports.agency', { from, to, format: 'json' }],                                // 9
-      ['rules.list', {}],                                                              // 10
-      ['spend.query', { from, to, group_by: ['client'], timezone, limit: 1000 }],       // 11-13: filter options
-      ['spend.query', { from, to, group_by: ['provider'], timezone, limit: 1000 }],
-      ['spend.query', { from, to, group_by: ['model'], timezone, limit: 1000 }],
+      cheapCheck(),                                                                                     // 0
+      ['spend.query', { from, to, group_by: DIMS, filter, timezone, limit: 100000 }],                   // 1
+      ['spend.query', { from: rfc3339(daysFrom), to: rfc3339(daysTo), group_by: ['day'], filter, timezone, limit: 1000 }], // 2
+      ['budgets.status', clientParam],                                                                  // 3
+      ['alerts.list', Object.assign({ limit: 50 }, clientParam)],                                       // 4
+      ['reports.agency', { from, to, format: 'json' }],                                                 // 5
+      ['rules.list', {}],                                                                               // 6
     ];
+    if (filtered) calls.push(['spend.query', { from, to, group_by: ['client', 'provider', 'model'], timezone, limit: 100000 }]); // 7
     const answers = await batch(calls);
-    for (const i of [0, 1, 2, 3, 4, 5, 6]) {
-      if (answers[i].error) throw answers[i].error;
+    for (const i of [0, 1, 2]) if (answers[i].error) throw answers[i].error;
+    const combined = answers[1].result;
+    const breakdowns = {};
+    if (combined.truncated) {
+      // Too many combinations for one answer: ask per dimension instead.
+      const more = await batch(DIMS.map((d) => ['spend.query', { from, to, group_by: [d], filter, timezone, limit: 100000 }]));
+      DIMS.forEach((d, i) => { if (more[i].error) throw more[i].error; breakdowns[d] = more[i].result; });
+    } else {
+      for (const d of DIMS) breakdowns[d] = { rows: aggregate(combined.rows || [], d), truncated: false };
     }
-    state.data = { answers, now };
+    const optionRows = filtered ? (answers[7].error ? [] : answers[7].result.rows || []) : null;
+    state.data = {
+      now, total: answers[0].result, breakdowns, days: answers[2].result.rows || [],
+      budgets: answers[3], alerts: answers[4], executions: answers[5], rules: answers[6],
+      options: {
+        client: optionValues(optionRows || breakdowns.client.rows, 'client'),
+        provider: optionValues(optionRows || breakdowns.provider.rows, 'provider'),
+        model: optionValues(optionRows || breakdowns.model.rows, 'model'),
+      },
+    };
     state.signature = signatureOf(answers[0].result);
     state.lastFull = Date.now();
     rerender();
@@ -559,20 +599,20 @@
     return [t.cost, t.events, t.unpriced, t.errors].join('|');
   }
   function rerender() {
-    const { answers, now } = state.data;
-    if (!answers) return;
-    renderCards(answers[0].result, answers[6].result.rows || [], now);
-    renderCallouts(answers[1].result, answers[0].result.total || {});
-    $('trend').replaceChildren(lineChart(answers[5].result.rows || [], state.range.from, state.range.to));
-    for (const [i, d] of [[1, 'client'], [2, 'provider'], [3, 'model'], [4, 'workflow']]) renderBreakdown(d, answers[i].result);
-    renderBudgets(answers[7]);
-    renderAlerts(answers[8]);
-    renderExecutions(answers[9]);
-    renderRules(answers[10]);
-    const values = (i, key) => answers[i].error ? [] : (answers[i].result.rows || []).map((r) => (r[key] === null || r[key] === undefined) ? (key === 'client' ? 'unattributed' : null) : r[key]).filter(Boolean).sort();
-    setOptions($('f-client'), values(11, 'client'), state.filters.client);
-    setOptions($('f-provider'), values(12, 'provider'), state.filters.provider);
-    setOptions($('f-model'), values(13, 'model'), state.filters.model);
+    const d = state.data;
+    if (!d.total) return;
+    renderCards(d.total, d.days, d.now);
+    renderCallouts(d.breakdowns.client, d.total.total || {});
+    $('trend').replaceChildren(lineChart(d.days.filter((r) => { const t = new Date(r.bucket_start); return t >= state.range.from && t < state.range.to; }),
+      state.range.from, state.range.to));
+    for (const dimension of ['client', 'provider', 'model', 'workflow']) renderBreakdown(dimension, d.breakdowns[dimension]);
+    renderBudgets(d.budgets);
+    renderAlerts(d.alerts);
+    renderExecutions(d.executions);
+    renderRules(d.rules);
+    setOptions($('f-client'), d.options.client, state.filters.client);
+    setOptions($('f-provider'), d.options.provider, state.filters.provider);
+    setOptions($('f-model'), d.options.model, state.filters.model);
     setStatus('Live · updated ' + new Date().toLocaleTimeString());
   }
 
@@ -586,7 +626,7 @@
       const [total, alerts] = await batch([cheapCheck(), ['alerts.list', Object.assign({ limit: 50 }, state.filters.client && state.filters.client !== 'unattributed' ? { client: state.filters.client } : {})]]);
       if (total.error) throw total.error;
       if (signatureOf(total.result) !== state.signature) { await refreshAll(); return; }
-      state.data.answers[8] = alerts;
+      state.data.alerts = alerts;
       renderAlerts(alerts);
       setStatus('Live · checked ' + new Date().toLocaleTimeString());
     } catch (error) {
