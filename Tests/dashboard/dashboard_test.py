@@ -389,6 +389,20 @@ def main():
         browser.navigate(server.base + "/#range=30d")
         browser.wait_for("document.body.dataset.state === 'ready' && document.querySelectorAll('#table-client tbody tr').length > 1", 30, "the full view")
         check(browser.evaluate("document.querySelectorAll('#alert-feed li').length") > 0, "the alert feed lists the fired alerts")
+        # Sorting: a header is a button; the order and aria-sort follow it.
+        browser.evaluate("document.querySelector('#table-client thead th:nth-child(3) button').click(); true")
+        order = browser.evaluate("""[...document.querySelectorAll('#table-client tbody tr')].map(tr => +tr.children[2].textContent.replace(/,/g, ''))""")
+        check(order == sorted(order, reverse=True) and
+              browser.evaluate("document.querySelector('#table-client thead th:nth-child(3)').getAttribute('aria-sort')") == "descending",
+              f"sorting by events orders the rows ({order})")
+        check(browser.evaluate("document.activeElement.textContent") == "Events", "the sort button keeps the focus")
+        # Client reports: this server has no reports.client yet, and the page says so.
+        browser.evaluate("document.querySelector('#table-client tbody tr[data-key=acme] button').click(); true")
+        try:
+            browser.wait_for("document.getElementById('report-status').textContent === 'client reports not available on this server'", 10, "the report note")
+            check(True, "a Report button on a server without reports.client says 'client reports not available on this server'")
+        except TimeoutError:
+            check(False, "report note: " + str(browser.evaluate("document.getElementById('report-status').textContent")))
         check(browser.evaluate("document.getElementById('executions').textContent.includes('not available')")
               or browser.evaluate("!!document.getElementById('exec-total')"), "the executions panel answers (figures or 'not available')")
         check("admin token" in browser.evaluate("document.getElementById('rules').textContent"),
