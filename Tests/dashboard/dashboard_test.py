@@ -46,12 +46,12 @@ def check(condition, message):
 
 # -- the server ---------------------------------------------------------------------------------
 class Server:
-    def __init__(self, work):
+    def __init__(self, work, rules):
         binary = os.environ.get("TALLY_BIN") or os.path.join(ROOT, ".build", "debug", "tally")
         self.out = open(os.path.join(work, "server.out"), "w+")
         self.err = open(os.path.join(work, "server.err"), "w+")
         self.process = subprocess.Popen(
-            [binary, "serve", "--data", os.path.join(work, "data"), "--rules", os.path.join(ROOT, "rules"),
+            [binary, "serve", "--data", os.path.join(work, "data"), "--rules", rules,
              "--rpc", "127.0.0.1:0", "--http", "127.0.0.1:0", "--log-level", "info"],
             stdout=self.out, stderr=self.err)
         deadline = time.time() + 60
@@ -319,7 +319,9 @@ def main():
     work = tempfile.mkdtemp(prefix="tally-dashboard.")
     server = browser = None
     try:
-        server = Server(work)
+        rules = os.path.join(work, "rules")
+        shutil.copytree(os.path.join(ROOT, "rules"), rules)
+        server = Server(work, rules)
         print(f"tally serve at {server.base}")
         read_token = server.rpc("tokens.create", {"role": "read", "label": "dashboard test"})
         read_token = read_token.get("token") or read_token.get("secret")
@@ -411,6 +413,25 @@ def main():
         browser.screenshot(os.path.join(artifacts, "dashboard-narrow.png"), 390)
         check(browser.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "no horizontal scrolling of the page at 1280 px")
         print(f"screenshots: {artifacts}/dashboard.png, dashboard-narrow.png")
+
+        # An admin token also sees the rule set: its version, and a load error when a file breaks.
+        browser.evaluate("document.getElementById('forget').click(); true")
+        browser.wait_for("document.body.dataset.state === 'signed-out'", 10, "signing out")
+        check(browser.evaluate("sessionStorage.getItem('tally.read-token')") is None, "Forget token clears sessionStorage")
+        browser.evaluate(f"document.getElementById('token').value = {json.dumps(server.admin)};"
+                         "document.querySelector('#token-form button[type=submit]').click(); true")
+        browser.wait_for("document.body.dataset.state === 'ready' && !!document.getElementById('rules-table')", 30, "the rules panel")
+        version = server.rpc("rules.list")["current"]["version"]
+        check(version in browser.evaluate("document.getElementById('rules-table').textContent"), f"the rules panel shows the serving version {version}")
+        with open(os.path.join(rules, "demo", "attribution.lua"), "a") as file:
+            file.write("\nthis is not lua (\n")
+        try:
+            browser.wait_for("!!document.getElementById('rules-failure')", 20, "the rule load error")
+            text = browser.evaluate("document.getElementById('rules-failure').textContent")
+            check("attribution.lua" in text and version in browser.evaluate("document.getElementById('rules-table').textContent"),
+                  f"a broken rule file shows as a load error while {version} goes on serving: {text[:160]}")
+        except TimeoutError:
+            check(False, "a broken rule file shows up in the rules panel within 20 s")
 
         errors = browser.errors()
         check(not errors, "no console errors or exceptions" + ("" if not errors else ": " + "; ".join(errors[:5])))

@@ -479,6 +479,12 @@
   }
 
   // ---- rendering: rules ----------------------------------------------------------------------
+  /** What the rules panel shows, without the retry times that change each second. */
+  function rulesKey(answer) {
+    if (!answer || !answer.result) return JSON.stringify(answer && answer.error ? answer.error.code : null);
+    const r = answer.result, failure = r.last_failure;
+    return JSON.stringify([r.current && r.current.version, (r.history || []).length, failure && failure.attempted_version, failure && failure.error]);
+  }
   function renderRules(answer) {
     const target = $('rules');
     if (answer.error) {
@@ -491,22 +497,25 @@
     const current = r.current || {};
     const rows = [
       ['Agency', r.agency || ''],
-      ['Serving version', current.version || current.hash || JSON.stringify(current)],
-      ['Loaded', current.loaded_at || ''],
+      ['Serving version', current.version || '(none loaded)'],
+      ['Loaded at', current.loaded_at || ''],
+      ['Files', (current.files || []).join(', ')],
       ['Alert rules', r.has_alerts ? 'yes (alerts.lua)' : 'no (thresholds only)'],
     ];
     const parts = [el('table', { id: 'rules-table' }, el('caption', { text: 'The rule set serving this agency' }),
       el('tbody', null, ...rows.map(([k, v]) => el('tr', null, el('th', { scope: 'row', text: k }), el('td', { text: String(v) })))))];
     const failure = r.last_failure;
     if (failure) {
-      parts.push(el('div', { class: 'callout', id: 'rules-failure' }, el('strong', { text: 'Last load failed: ' }),
-        [failure.file, failure.line].filter((x) => x !== undefined && x !== null).join(':') + ' ' + (failure.message || failure.error || JSON.stringify(failure)),
-        '. The previous version keeps serving.'));
+      const error = failure.error || {};
+      const where = [error.file, error.line].filter((x) => x !== undefined && x !== null).join(':');
+      parts.push(el('div', { class: 'callout', id: 'rules-failure' }, el('strong', { text: 'The last load failed' }),
+        ` (${failure.attempted_at || ''}${failure.attempted_version ? ', version ' + failure.attempted_version : ''}): ` +
+        (where ? where + ': ' : '') + (error.message || error.kind || 'unknown error') + '. The serving version above goes on serving.'));
     } else {
-      parts.push(el('p', { class: 'hint', text: 'No load failure.' }));
+      parts.push(el('p', { class: 'hint', id: 'rules-ok', text: 'No load failure since the serving version loaded.' }));
     }
-    const history = (r.history || []).slice(0, 5);
-    if (history.length) parts.push(el('p', { class: 'hint', text: 'Recent versions: ' + history.map((h) => h.version || h.hash || '').filter(Boolean).join(', ') }));
+    const history = (r.history || []).slice(-5).reverse();
+    if (history.length > 1) parts.push(el('p', { class: 'hint', text: 'Recent versions, newest first: ' + history.map((h) => h.version + ' (' + h.loaded_at + ')').join(', ') }));
     target.replaceChildren(...parts);
   }
 
@@ -623,11 +632,19 @@
     try {
       const stale = Date.now() - state.lastFull > FULL_REFRESH_MS || !state.range || day(new Date()).getTime() !== day(state.data.now || new Date(0)).getTime();
       if (stale) { await refreshAll(); return; }
-      const [total, alerts] = await batch([cheapCheck(), ['alerts.list', Object.assign({ limit: 50 }, state.filters.client && state.filters.client !== 'unattributed' ? { client: state.filters.client } : {})]]);
+      // rules.list (answered from memory) only for a token that may read it: a load error shows at once.
+      const withRules = !!(state.data.rules && state.data.rules.result);
+      const calls = [cheapCheck(), ['alerts.list', Object.assign({ limit: 50 }, state.filters.client && state.filters.client !== 'unattributed' ? { client: state.filters.client } : {})]];
+      if (withRules) calls.push(['rules.list', {}]);
+      const [total, alerts, rules] = await batch(calls);
       if (total.error) throw total.error;
       if (signatureOf(total.result) !== state.signature) { await refreshAll(); return; }
       state.data.alerts = alerts;
       renderAlerts(alerts);
+      if (rules && rulesKey(rules) !== rulesKey(state.data.rules)) {
+        state.data.rules = rules;
+        renderRules(rules);
+      }
       setStatus('Live · checked ' + new Date().toLocaleTimeString());
     } catch (error) {
       failed(error);
