@@ -1,3 +1,4 @@
+import Foundation
 import TallyRules
 
 /// A host and port to listen on, parsed from `HOST:PORT` (`127.0.0.1:7411`, `[::1]:7411`).
@@ -47,6 +48,31 @@ public struct ServerConfiguration: Sendable {
     public var ruleLimits: RuleLimits = .default
     /// On a first start (empty data folder), create agency `demo` and print an admin token.
     public var bootstrapDemoAgency: Bool = true
+    /// Origins (`scheme://host[:port]`, normalised by ``normalizedOrigin(_:)``) whose browser pages
+    /// may call `POST /rpc` across origins (CORS). Empty: only the listener's own origin, the
+    /// dashboard's, may; a request carrying any other `Origin` header is refused.
+    public var allowedOrigins: [String] = []
 
     public init() {}
+
+    /// An origin as browsers send it in the `Origin` header: lowercase `scheme://host[:port]`,
+    /// no path, no trailing slash, the port left out when it is the scheme's default.
+    /// `nil` when `text` is not an http or https origin (a path, a query, user info, no host).
+    public static func normalizedOrigin(_ text: String) -> String? {
+        var rest = Substring(text.trimmingCharacters(in: .whitespaces).lowercased())
+        let scheme: String
+        if rest.hasPrefix("http://") { scheme = "http"; rest = rest.dropFirst(7) }
+        else if rest.hasPrefix("https://") { scheme = "https"; rest = rest.dropFirst(8) }
+        else { return nil }
+        if rest.hasSuffix("/") { rest = rest.dropLast() }
+        guard !rest.isEmpty, !rest.contains(where: { "/?#@ \\".contains($0) }) else { return nil }
+        var authority = String(rest)
+        let defaultPort = scheme == "http" ? ":80" : ":443"
+        if authority.hasSuffix(defaultPort) { authority = String(authority.dropLast(defaultPort.count)) }
+        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
+            guard Int(authority[authority.index(after: colon)...]).map({ (1...65535).contains($0) }) == true else { return nil }
+        }
+        guard !authority.hasPrefix(":") else { return nil }
+        return "\(scheme)://\(authority)"
+    }
 }

@@ -17,6 +17,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Requests in flight per TCP connection before the server stops reading it.") var maxInFlight = 32
     @Option(help: "Seconds a TCP connection may stay mid-line before the partial line is dropped.") var readTimeout = 30
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(help: ArgumentHelp(
+        "An origin (scheme://host[:port]) whose browser pages may call POST /rpc across origins (CORS); repeatable.",
+        discussion: "Without it, /rpc refuses any request whose Origin header is not the listener's own (the dashboard's)."))
+    var allowOrigin: [String] = []
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -42,6 +46,12 @@ struct Serve: AsyncParsableCommand {
         configuration.maximumBatchSize = maxBatch
         configuration.maximumInFlightPerConnection = maxInFlight
         configuration.readTimeout = .seconds(readTimeout)
+        configuration.allowedOrigins = try allowOrigin.map { text in
+            guard let origin = ServerConfiguration.normalizedOrigin(text) else {
+                throw ValidationError("--allow-origin must be an origin like https://ops.example.com or http://localhost:3000, got '\(text)'")
+            }
+            return origin
+        }
 
         let firstToken = try FirstStart.prepare(dataDirectory: data)
         let server = try TallyServer(configuration: configuration, logger: logger)
@@ -60,6 +70,7 @@ struct Serve: AsyncParsableCommand {
                 """)
         }
         print("tally \(Tally.configuration.version): JSON-RPC on tcp://\(addresses.rpc) and http://\(addresses.http)/rpc")
+        print("dashboard: http://\(addresses.http)/")
         // stdout may be a pipe (a supervisor, a script waiting for the token): flush now.
         fflush(nil)
         let group = ServiceGroup(
