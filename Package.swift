@@ -48,7 +48,7 @@ let package = Package(
             name: "TallyServer",
             dependencies: [
                 "TallyCore", "TallyJSON", "TallyRPC", "TallyStore", "TallyRules", "TallyWebhooks", "TallyN8n", "TallyReports",
-                asyncHTTPClient, nioCore, nioPosix, nioHTTP1, nioConcurrency, logging, lifecycle, prometheus,
+                asyncHTTPClient, nioCore, nioPosix, nioHTTP1, nioConcurrency, logging, lifecycle, prometheus, crypto,
             ],
             resources: [.copy("Resources")]
         ),
@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "TallyRPCTests", dependencies: ["TallyRPC", "TallyJSON", "TallyCore"]),
         .testTarget(
             name: "TallyServerTests",
-            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyRPC", "TallyJSON", "TallyCore", "TallyProcess", "TallyTestSupport", "TallyWebhooks", nioCore, nioPosix]
+            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyRPC", "TallyJSON", "TallyCore", "TallyProcess", "TallyTestSupport", "TallyWebhooks", "TallyReports", nioCore, nioPosix, crypto]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -37,9 +37,7 @@ extension ReportDocument {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(Self.escape(title))</title>
-            <style>
-            \(Self.style)
-            </style>
+            <style>\(Self.styleElementText)</style>
             </head>
             <body>
             <header><h1>\(Self.escape(title))</h1><p class="subtitle">\(Self.escape(subtitle))</p></header>
@@ -51,6 +49,10 @@ extension ReportDocument {
 
             """
     }
+
+    /// The text of the page's one `<style>` element, exactly: the dashboard's Content-Security-Policy
+    /// allows it by its SHA-256, so a report opened from the dashboard keeps its styles.
+    public static let styleElementText = "\n" + style + "\n"
 
     static let style = """
         :root { color-scheme: light; --ink: #1b1f24; --muted: #57606a; --line: #d0d7de; --bar: #0969da; }

@@ -4,11 +4,23 @@ import NIOConcurrencyHelpers
 import Testing
 import TallyJSON
 import TallyServer
+import TallyReports
+import Crypto
 
 /// The HTTP side of the dashboard: its files and headers, and who may call `/rpc` from a browser.
 @Suite struct DashboardHTTPTests {
-    static let policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    /// The report's one inline stylesheet is allowed by its hash (a report opened from the page inherits the policy).
+    static let reportStyleHash = "sha256-" + Data(SHA256.hash(data: Array(ReportDocument.styleElementText.utf8))).base64EncodedString()
+    static let policy = "default-src 'self'; script-src 'self'; style-src 'self' '\(reportStyleHash)'; img-src 'self' data:; connect-src 'self'; "
         + "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+    @Test func theReportsStylesheetIsExactlyTheOneThePolicyAllows() {
+        let report = ReportDocument(title: "t", subtitle: "s", sections: []).html
+        let styles = report.components(separatedBy: "<style>").dropFirst()
+        #expect(styles.count == 1)
+        #expect(styles.first?.components(separatedBy: "</style>").first == ReportDocument.styleElementText)
+        #expect(!report.contains("style=\""), "no style attributes: the hash covers the element only")
+    }
     static let health = #"{"jsonrpc":"2.0","method":"health.check","id":1}"#
 
     @Test func rootServesThePageWithAStrictPolicy() async throws {

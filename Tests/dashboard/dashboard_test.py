@@ -282,13 +282,13 @@ MODELS = [("openai", "gpt-4o-mini"), ("openai", "gpt-4o"), ("anthropic", "claude
 def seed(server, count):
     now = dt.datetime.now(dt.timezone.utc)
     rng = random.Random(7)
-    batch, started = [], time.time()
+    batch, started, runs = [], time.time(), {}
     for i in range(count):
         ts = now - dt.timedelta(seconds=rng.randint(60, 40 * 86400))
         provider, model = MODELS[i % len(MODELS)]
         event = {"id": f"seed-{i}", "ts": ts.strftime("%Y-%m-%dT%H:%M:%SZ"), "provider": provider, "model": model,
                  "usage": {"input_tokens": rng.randint(100, 20000), "output_tokens": rng.randint(10, 2000)},
-                 "status": "error" if i % 17 == 0 else "success", "execution_id": f"exec-{i // 3}"}
+                 "status": "error" if i % 17 == 0 else "success", "instance": "n8n-main", "execution_id": f"exec-{i // 3}"}
         if i % 23 == 0:      # unattributed: no client and a workflow name without the "Client - " convention
             event["workflow"] = {"id": "wf-nightly", "name": "nightly cleanup"}
         else:
@@ -298,13 +298,21 @@ def seed(server, count):
         if i % 41 == 0:      # a model without a price: stored unpriced, never $0
             event["model"] = "mystery-model-x"
         batch.append(event)
+        runs.setdefault(event["execution_id"], {"instance": "n8n-main", "id": event["execution_id"],
+                                                "workflow": event["workflow"]["id"], "started_at": event["ts"],
+                                                "status": "error" if (i // 3) % 11 == 0 else "success"})
         if len(batch) == 5000 or i == count - 1:
             result = server.rpc("ingest.events", {"events": batch})
             rejected = [r for r in result.get("results", result.get("events", [])) if r.get("status") == "rejected"]
             if rejected:
                 raise SystemExit("seed events rejected: " + json.dumps(rejected[:3]))
             batch = []
-    print(f"seeded {count} events in {time.time() - started:.1f} s")
+    executions = list(runs.values())
+    for start in range(0, len(executions), 5000):
+        result = server.rpc("ingest.executions", {"executions": executions[start:start + 5000]})
+        if result["rejected"]:
+            raise SystemExit("seed executions rejected: " + json.dumps([r for r in result["results"] if r["status"] == "rejected"][:3]))
+    print(f"seeded {count} events and {len(executions)} executions in {time.time() - started:.1f} s")
 
 
 def D(text):
@@ -398,15 +406,21 @@ def main():
               browser.evaluate("document.querySelector('#table-client thead th:nth-child(3)').getAttribute('aria-sort')") == "descending",
               f"sorting by events orders the rows ({order})")
         check(browser.evaluate("document.activeElement.textContent") == "Events", "the sort button keeps the focus")
-        # Client reports: this server has no reports.client yet, and the page says so.
+        # Client reports: the Report button prepares acme's HTML report (reports.client) and opens it.
         browser.evaluate("document.querySelector('#table-client tbody tr[data-key=acme] button').click(); true")
         try:
-            browser.wait_for("document.getElementById('report-status').textContent === 'client reports not available on this server'", 10, "the report note")
-            check(True, "a Report button on a server without reports.client says 'client reports not available on this server'")
+            browser.wait_for("document.getElementById('report-status').textContent.startsWith('Open the report of acme')", 10, "the report link")
+            check(True, "the Report button opens acme's report (reports.client, html)")
         except TimeoutError:
-            check(False, "report note: " + str(browser.evaluate("document.getElementById('report-status').textContent")))
-        check(browser.evaluate("document.getElementById('executions').textContent.includes('not available')")
-              or browser.evaluate("!!document.getElementById('exec-total')"), "the executions panel answers (figures or 'not available')")
+            check(False, "report link: " + str(browser.evaluate("document.getElementById('report-status').textContent")))
+        # Executions: the panel shows reports.agency's figures for the page's range.
+        frm, to = browser.evaluate("[document.body.dataset.from, document.body.dataset.to]")
+        agency = server.rpc("reports.agency", {"from": frm, "to": to}, token=read_token)
+        shown = browser.evaluate("(document.getElementById('exec-total') || {}).textContent")
+        check(shown is not None and int(shown.replace(",", "")) == agency["executions"]["total"] and agency["executions"]["total"] > 0,
+              f"executions: page {shown} == reports.agency {agency['executions']['total']}")
+        spots = browser.evaluate("document.querySelectorAll('#table-hotspots tbody tr').length")
+        check(spots == len(agency["failure_hotspots"]) and spots > 0, f"failure hotspots: page {spots} rows == reports.agency {len(agency['failure_hotspots'])}")
         check("admin token" in browser.evaluate("document.getElementById('rules').textContent"),
               "rule status says it needs an admin token for a read token")
         browser.screenshot(os.path.join(artifacts, "dashboard.png"), 1280)

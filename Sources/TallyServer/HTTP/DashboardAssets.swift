@@ -1,5 +1,7 @@
+import Crypto
 import Foundation
 import NIOHTTP1
+import TallyReports
 
 /// The live dashboard's static files (`Resources/dashboard/`), read once from the bundle and
 /// served by ``HTTPRouter`` at `GET /` and `GET /dashboard/<file>`.
@@ -14,10 +16,15 @@ struct DashboardAssets: Sendable {
         var contentType: String
     }
 
-    /// The policy of every dashboard response.
+    /// The policy of every dashboard response. Besides this origin's stylesheet it allows one inline
+    /// style by its hash: the client report's (a report opened from the dashboard is a `blob:` page,
+    /// which inherits this policy).
     static let contentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        "default-src 'self'; script-src 'self'; style-src 'self' '\(reportStyleHash)'; img-src 'self' data:; connect-src 'self'; "
         + "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+    /// `sha256-<base64>` of the reports' `<style>` element.
+    static let reportStyleHash = "sha256-" + Data(SHA256.hash(data: Array(ReportDocument.styleElementText.utf8))).base64EncodedString()
 
     /// Files by name (`index.html`, `dashboard.js`, ...).
     let files: [String: Asset]

@@ -354,7 +354,7 @@
   // ---- client reports ------------------------------------------------------------------------
   function reportPeriod() {
     const last = new Date(state.range.to.getTime() - 1);
-    return last.getFullYear() + '-' + String(last.getMonth() + 1).padStart(2, '0');
+    return last.getUTCFullYear() + '-' + String(last.getUTCMonth() + 1).padStart(2, '0');
   }
   function reportButton(client) {
     const button = el('button', { type: 'button', class: 'link', text: 'Report', 'aria-label': 'Open the report of ' + client + ' for ' + reportPeriod() });
