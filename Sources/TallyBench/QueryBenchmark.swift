@@ -6,23 +6,24 @@ import TallyJSON
 enum QueryBenchmark {
     static func seed(server: ServerProcess, events: Int) async throws -> Report {
         let batchSize = 1_000
-        let batches = max(1, events / batchSize)
-        let runID = "seed"
-        // Build the request texts in slices so that ten million events do not sit in memory at once.
+        return try await sendInSlices(server: server, batches: max(1, events / batchSize), itemsPerBatch: batchSize, slice: 500, window: 4) { batch in
+            let events = (0..<batchSize).map { SyntheticEvents.event(batch * batchSize + $0, runID: "seed") }
+            return ["jsonrpc": "2.0", "id": .integer(Int64(batch)), "method": "ingest.events", "params": ["events": .array(events)]]
+        }
+    }
+
+    /// Sends `batches` requests built by `request(batch)` over one pipelined connection, building
+    /// `slice` of them at a time so that millions of items never sit in memory at once.
+    static func sendInSlices(server: ServerProcess, batches: Int, itemsPerBatch: Int, slice: Int, window: Int,
+                             request: (Int) -> JSONValue) async throws -> Report {
         var total = Report(count: 0, elapsed: .zero, latenciesNanoseconds: [])
-        let slice = 500
         var done = 0
         while done < batches {
             let count = min(slice, batches - done)
-            let lines = (0..<count).map { index -> String in
-                let batch = done + index
-                let events = (0..<batchSize).map { SyntheticEvents.event(batch * batchSize + $0, runID: runID) }
-                let request: JSONValue = ["jsonrpc": "2.0", "id": .integer(Int64(batch)), "method": "ingest.events", "params": ["events": .array(events)]]
-                return request.jsonText
-            }
+            let lines = (0..<count).map { request(done + $0).jsonText }
             let hello = #"{"jsonrpc":"2.0","id":"hello","method":"session.hello","params":{"token":"\#(server.adminToken)"}}"#
-            let (report, _) = try await HealthBenchmark.measure(port: server.rpcPort, lines: [hello] + lines, total: count + 1, window: 4)
-            total = Report(count: total.count + count * batchSize, elapsed: total.elapsed + report.elapsed, latenciesNanoseconds: [])
+            let (report, _) = try await HealthBenchmark.measure(port: server.rpcPort, lines: [hello] + lines, total: count + 1, window: window)
+            total = Report(count: total.count + count * itemsPerBatch, elapsed: total.elapsed + report.elapsed, latenciesNanoseconds: [])
             done += count
         }
         return total

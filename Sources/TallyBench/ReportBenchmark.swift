@@ -7,33 +7,19 @@ import TallyJSON
 enum ReportBenchmark {
     /// Pushes the executions of the synthetic events (`SyntheticEvents.event` uses execution `number / 4`).
     static func seedExecutions(server: ServerProcess, events: Int) async throws -> Report {
-        let executions = events / 4
         let batchSize = 5_000
-        let batches = max(1, executions / batchSize)
-        var total = Report(count: 0, elapsed: .zero, latenciesNanoseconds: [])
-        let slice = 100
-        var done = 0
-        while done < batches {
-            let count = min(slice, batches - done)
-            let lines = (0..<count).map { index -> String in
-                let batch = done + index
-                let items: [JSONValue] = (0..<batchSize).map { offset in
-                    let execution = batch * batchSize + offset
-                    let event = SyntheticEvents.event(execution * 4, runID: "seed")
-                    return [
-                        "instance": event["instance"] ?? .null, "id": .string(String(execution)), "workflow": event["workflow"]?["id"] ?? .null,
-                        "status": execution % 40 == 0 ? "error" : "success", "started_at": event["ts"] ?? .null,
-                    ]
-                }
-                let request: JSONValue = ["jsonrpc": "2.0", "id": .integer(Int64(batch)), "method": "ingest.executions", "params": ["executions": .array(items)]]
-                return request.jsonText
+        return try await QueryBenchmark.sendInSlices(server: server, batches: max(1, events / 4 / batchSize), itemsPerBatch: batchSize,
+                                                     slice: 100, window: 2) { batch in
+            let items: [JSONValue] = (0..<batchSize).map { offset in
+                let execution = batch * batchSize + offset
+                let event = SyntheticEvents.event(execution * 4, runID: "seed")
+                return [
+                    "instance": event["instance"] ?? .null, "id": .string(String(execution)), "workflow": event["workflow"]?["id"] ?? .null,
+                    "status": execution % 40 == 0 ? "error" : "success", "started_at": event["ts"] ?? .null,
+                ]
             }
-            let hello = #"{"jsonrpc":"2.0","id":"hello","method":"session.hello","params":{"token":"\#(server.adminToken)"}}"#
-            let (report, _) = try await HealthBenchmark.measure(port: server.rpcPort, lines: [hello] + lines, total: count + 1, window: 2)
-            total = Report(count: total.count + count * batchSize, elapsed: total.elapsed + report.elapsed, latenciesNanoseconds: [])
-            done += count
+            return ["jsonrpc": "2.0", "id": .integer(Int64(batch)), "method": "ingest.executions", "params": ["executions": .array(items)]]
         }
-        return total
     }
 
     /// Times `runs` calls of each report (November 2026) from the client side, in milliseconds.

@@ -19,6 +19,11 @@ func header(_ title: String) {
     print("\n== \(title)")
 }
 
+func printSeeded(_ report: Report, _ what: String) {
+    let seconds = Double(report.elapsed.components.seconds) + Double(report.elapsed.components.attoseconds) / 1e18
+    print(String(format: "seeded %d %@ at %.0f %@/s", report.count, what, Double(report.count) / seconds, what))
+}
+
 let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
     .split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
 print("tally-bench on \(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)); server: \(tallyBinary)")
@@ -62,9 +67,7 @@ do {
         let events = option("--events", default: which == "all" ? 1_000_000 : 10_000_000)
         header("spend.query: one client's month by day and model, over \(events) stored events")
         let server = try await ServerProcess(tallyBinary: tallyBinary)
-        let seeding = try await QueryBenchmark.seed(server: server, events: events)
-        print(String(format: "seeded %d events at %.0f events/s", seeding.count,
-                     Double(seeding.count) / (Double(seeding.elapsed.components.seconds) + Double(seeding.elapsed.components.attoseconds) / 1e18)))
+        printSeeded(try await QueryBenchmark.seed(server: server, events: events), "events")
         let (latencies, sample) = try await QueryBenchmark.measure(server: server, runs: 30)
         print(String(format: "spend.query round trip over TCP: p50 %.2f ms   max %.2f ms", latencies[latencies.count / 2] / 1000, latencies.last! / 1000)
               + "   (\(sample["rows"]?.arrayValue?.count ?? 0) rows over \(sample["total"]?["events"]?.int64Value ?? 0) of the client's events)")
@@ -75,12 +78,8 @@ do {
         let events = option("--events", default: which == "all" ? 1_000_000 : 10_000_000)
         header("reports.client and reports.agency for one month over \(events) stored events and \(events / 4) n8n executions")
         let server = try await ServerProcess(tallyBinary: tallyBinary)
-        let seeding = try await QueryBenchmark.seed(server: server, events: events)
-        print(String(format: "seeded %d events at %.0f events/s", seeding.count,
-                     Double(seeding.count) / (Double(seeding.elapsed.components.seconds) + Double(seeding.elapsed.components.attoseconds) / 1e18)))
-        let executions = try await ReportBenchmark.seedExecutions(server: server, events: events)
-        print(String(format: "seeded %d executions at %.0f executions/s", executions.count,
-                     Double(executions.count) / (Double(executions.elapsed.components.seconds) + Double(executions.elapsed.components.attoseconds) / 1e18)))
+        printSeeded(try await QueryBenchmark.seed(server: server, events: events), "events")
+        printSeeded(try await ReportBenchmark.seedExecutions(server: server, events: events), "executions")
         for row in try await ReportBenchmark.measure(server: server, runs: 10) {
             print(String(format: "%@ round trip over TCP: p50 %7.1f ms   max %7.1f ms", row.label.padding(toLength: 20, withPad: " ", startingAt: 0),
                          row.milliseconds[row.milliseconds.count / 2], row.milliseconds.last!)

@@ -1,7 +1,7 @@
 import TallyCore
 import TallyJSON
 
-extension AgencyReport {
+extension AgencyReport: RenderableReport {
     /// The report as `reports.agency` returns it in the `json` format (money: decimal strings
     /// of dollars rounded to cents; rates: decimal ratios such as "0.9500").
     public var jsonValue: JSONValue {
@@ -86,15 +86,5 @@ extension AgencyReport {
     private func ratioPercent(_ ratio: String) -> String {
         guard let value = try? Money.parse(ratio) else { return ratio }
         return Money(picoUSD: value.picoUSD * 100).formatted(decimalPlaces: 2) + "%"
-    }
-
-    /// The report in `format`.
-    public func rendered(_ format: ReportFormat) -> String {
-        switch format {
-        case .json: jsonValue.jsonText
-        case .csv: document.csv
-        case .markdown: document.markdown
-        case .html: document.html
-        }
     }
 }

@@ -1,7 +1,7 @@
 import TallyCore
 import TallyJSON
 
-extension ClientReport {
+extension ClientReport: RenderableReport {
     /// The report as `reports.client` returns it in the `json` format. Money is a decimal string
     /// of dollars rounded to cents; ratios are decimal strings; `null` where a figure has no
     /// meaning (cost per task with no tasks, change from a period without spend).
@@ -130,15 +130,5 @@ extension ClientReport {
                 .init("Billing", .facts(billing)),
                 .init("All workflows", .table(headers: workflowHeaders, rows: workflows.map(workflowRow), chart: nil)),
             ])
-    }
-
-    /// The report in `format`.
-    public func rendered(_ format: ReportFormat) -> String {
-        switch format {
-        case .json: jsonValue.jsonText
-        case .csv: document.csv
-        case .markdown: document.markdown
-        case .html: document.html
-        }
     }
 }

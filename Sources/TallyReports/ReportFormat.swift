@@ -1,3 +1,5 @@
+import TallyJSON
+
 /// The formats a report is rendered in.
 public enum ReportFormat: String, Sendable, CaseIterable {
     case json, csv, markdown, html
@@ -19,6 +21,24 @@ public enum ReportFormat: String, Sendable, CaseIterable {
         case .csv: "csv"
         case .markdown: "md"
         case .html: "html"
+        }
+    }
+}
+
+/// A report that renders in every ``ReportFormat``: JSON from its figures, the text formats from its layout.
+public protocol RenderableReport {
+    var jsonValue: JSONValue { get }
+    var document: ReportDocument { get }
+}
+
+extension RenderableReport {
+    /// The report in `format`.
+    public func rendered(_ format: ReportFormat) -> String {
+        switch format {
+        case .json: jsonValue.jsonText
+        case .csv: document.csv
+        case .markdown: document.markdown
+        case .html: document.html
         }
     }
 }

@@ -55,13 +55,9 @@ public struct Bill: Sendable, Hashable {
     public var margin: Money { billed - cost }
 }
 
-/// Why a billing plan in a request is not acceptable; `field` names the offending member.
-public struct BillingPlanError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var field: String
-    public var reason: String
-
-    public var description: String { "\(field): \(reason)" }
-}
+/// Why a billing plan in a request is not acceptable: the same field-and-reason error as an
+/// event's (`field` is `plan.fee`, ...).
+public typealias BillingPlanError = EventValidationError
 
 extension BillingPlan {
     /// Reads `{"type": "cost_plus", "markup_percent": "20"}` or

@@ -50,18 +50,8 @@ public struct WorkflowValue: Sendable, Hashable {
     }
 }
 
-/// Why a client definition is not acceptable; `field` names the offending member.
-public struct ClientProfileError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var field: String
-    public var reason: String
-
-    public init(field: String, reason: String) {
-        self.field = field
-        self.reason = reason
-    }
-
-    public var description: String { "\(field): \(reason)" }
-}
+/// Why a client definition is not acceptable: the same field-and-reason error as an event's.
+public typealias ClientProfileError = EventValidationError
 
 extension ClientProfile {
     static let allowedMembers: Set<String> = ["id", "name", "contact", "minutes_per_task", "workflows", "plan"]

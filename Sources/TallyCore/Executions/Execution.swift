@@ -34,18 +34,8 @@ public struct Execution: Sendable, Hashable {
     }
 }
 
-/// Why an execution record is not acceptable; `field` names the offending member.
-public struct ExecutionValidationError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var field: String
-    public var reason: String
-
-    public init(field: String, reason: String) {
-        self.field = field
-        self.reason = reason
-    }
-
-    public var description: String { "\(field): \(reason)" }
-}
+/// Why an execution record is not acceptable: the same field-and-reason error as an event's.
+public typealias ExecutionValidationError = EventValidationError
 
 extension Execution {
     static let allowedMembers: Set<String> = [
