@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "TallyServer",
             dependencies: [
-                "TallyCore", "TallyJSON", "TallyRPC", "TallyStore", "TallyRules", "TallyWebhooks",
+                "TallyCore", "TallyJSON", "TallyRPC", "TallyStore", "TallyRules", "TallyWebhooks", "TallyReconcile",
                 nioCore, nioPosix, nioHTTP1, nioConcurrency, logging, lifecycle, prometheus,
             ],
             resources: [.copy("Resources")]
@@ -57,6 +57,8 @@ let package = Package(
         // Test helpers shared by test targets (a webhook receiver on loopback); not a product.
         .target(name: "TallyTestSupport", dependencies: [nioCore, nioPosix, nioHTTP1]),
         .target(name: "TallyWebhooks", dependencies: ["TallyCore", "TallyJSON", "TallyStore", asyncHTTPClient, nioCore, nioPosix, nioHTTP1, crypto, logging]),
+        // Provider usage and cost (admin APIs, files) kept apart from the ledger; reconciliation and key audit.
+        .target(name: "TallyReconcile", dependencies: ["TallyCore", "TallyJSON", "TallyStore", asyncHTTPClient, nioCore, nioHTTP1, logging]),
         // Child processes without Foundation's Process (tests and benchmarks run `tally serve`).
         .target(name: "TallyProcess"),
         .executableTarget(
@@ -74,10 +76,11 @@ let package = Package(
         .testTarget(name: "TallyRulesTests", dependencies: ["TallyRules", "TallyCore", "TallyJSON"]),
         .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore", "TallyCore", "TallyJSON"]),
         .testTarget(name: "TallyWebhooksTests", dependencies: ["TallyWebhooks", "TallyTestSupport", "TallyCore", "TallyJSON", "TallyStore", nioCore, nioPosix, nioHTTP1, crypto]),
+        .testTarget(name: "TallyReconcileTests", dependencies: ["TallyReconcile", "TallyTestSupport", "TallyCore", "TallyJSON", "TallyStore"]),
         .testTarget(name: "TallyRPCTests", dependencies: ["TallyRPC", "TallyJSON", "TallyCore"]),
         .testTarget(
             name: "TallyServerTests",
-            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyRPC", "TallyJSON", "TallyCore", "TallyProcess", "TallyTestSupport", "TallyWebhooks", nioCore, nioPosix]
+            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyRPC", "TallyJSON", "TallyCore", "TallyProcess", "TallyTestSupport", "TallyWebhooks", "TallyReconcile", nioCore, nioPosix]
         ),
     ],
     swiftLanguageModes: [.v6]

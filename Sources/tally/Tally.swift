@@ -8,6 +8,6 @@ struct Tally: AsyncParsableCommand {
         commandName: "tally",
         abstract: "Tally: a per-client LLM spend ledger.",
         version: TallyVersion.current,
-        subcommands: [Serve.self, TokenCommand.self, Call.self, Query.self, IngestCommand.self, BudgetsCommand.self, AlertsCommand.self, RulesCommand.self]
+        subcommands: [Serve.self, TokenCommand.self, Call.self, Query.self, IngestCommand.self, BudgetsCommand.self, AlertsCommand.self, RulesCommand.self, ReconcileCommand.self]
     )
 }

@@ -1,5 +1,6 @@
 import Logging
 import TallyCore
+import TallyReconcile
 import TallyRules
 import TallyStore
 import TallyWebhooks
@@ -11,12 +12,13 @@ actor AgencyRegistry {
     private let rulesDirectory: String
     private let ruleLimits: RuleLimits
     private let executor: StoreExecutor
-    private let logger: Logger
+    let logger: Logger
     private let metrics: ServerMetrics
     private var pipelines: [AgencyID: AgencyPipeline] = [:]
     private var rules: [AgencyID: AgencyRules] = [:]
     private var alertEngines: [AgencyID: AlertEngine] = [:]
     private var webhookDeliverers: [AgencyID: WebhookDeliverer] = [:]
+    private var reconcilePollers: [AgencyID: ConnectorPoller] = [:]
     let alertHub = AlertHub()
     private var watchers: [Task<Void, Never>] = []
 
@@ -55,6 +57,7 @@ actor AgencyRegistry {
     func shutdown() async {
         for watcher in watchers { watcher.cancel() }
         watchers.removeAll()
+        for poller in reconcilePollers.values { await poller.shutdown() }
         for deliverer in webhookDeliverers.values { await deliverer.shutdown() }
     }
 
@@ -80,6 +83,17 @@ actor AgencyRegistry {
         alertEngines[agency] = engine
         engine.listen()
         Task { await engine.catchUp() }
+        // Provider usage and cost: `reconcile.sqlite` beside the ledger, pulled on each connector's interval;
+        // a pull that reveals an unregistered key raises the built-in untracked_key alert.
+        let providerStore = try ProviderUsageStore(directory: directory.agencyFolder(agency), loop: executor.nextLoop())
+        let hub = alertHub
+        let agencyLogger = webhookLogger
+        let poller = ConnectorPoller(store: providerStore, logger: agencyLogger, onPulled: { result in
+            await UntrackedKeyAlerts.raise(agency: agency, data: result.data, store: providerStore, pipeline: pipeline, hub: hub,
+                                           deliverer: deliverer, logger: agencyLogger)
+        })
+        reconcilePollers[agency] = poller
+        Task { await poller.start() }
         return pipeline
     }
 
@@ -87,6 +101,12 @@ actor AgencyRegistry {
     func webhooks(for agency: AgencyID) throws -> WebhookDeliverer {
         _ = try pipeline(for: agency)
         return webhookDeliverers[agency]!
+    }
+
+    /// The agency's provider-data poller and store (opening its pipeline if needed).
+    func reconcile(for agency: AgencyID) throws -> ConnectorPoller {
+        _ = try pipeline(for: agency)
+        return reconcilePollers[agency]!
     }
 
     /// The agency's alert engine (opening its pipeline if needed).

@@ -7,5 +7,6 @@ enum MethodTable {
             + IngestMethods.methods(server) + SpendMethods.methods(server) + PriceMethods.methods(server) + RuleMethods.methods(server)
             + AttributionMethods.methods(server) + BudgetMethods.methods(server) + AlertMethods.methods(server)
             + WebhookMethods.methods(server)
+            + ReconcileMethods.methods(server)
     }
 }
