@@ -132,6 +132,11 @@ public actor ProviderUsageStore {
         }
     }
 
+    /// The providers with stored cost rows.
+    public func providers() throws -> Set<String> {
+        Set(try connection.statement("SELECT DISTINCT provider FROM provider_costs").rows { $0.string(0) })
+    }
+
     /// Every API key the provider data names (cost rows and usage sightings), with the last day seen.
     public func providerKeys() throws -> [SeenKey] {
         try connection.statement("""

@@ -226,6 +226,11 @@ import TallyTestSupport
         #expect(data?["variable"]?.stringValue == "TALLY_TEST_UNSET_ANTHROPIC_ADMIN_KEY")
         (message, _) = await failure("reconcile.pull", ["provider": "openrouter"])
         #expect(message.contains("no connector"))
+        // A provider without a connector is known once its data was imported.
+        _ = try await client.call("reconcile.import", ["content": "date,provider,amount\n2026-10-01,Gemini,3.5\n"])
+        let google = try await client.call("reconcile.run", ["provider": "google", "from": "2026-10-01", "to": "2026-10-01"])
+        #expect(google["totals"]?["billed"] == "3.5")
+        #expect(google["findings"]?[0]?["reason"] == "late_events")
         // A read token may not reconcile.
         let reader = try await TallyClient.connect(host: "127.0.0.1", port: server.addresses.rpc.port, token: try server.token(agency: "demo", role: .read))
         await #expect(throws: TallyClientError.self) { _ = try await reader.call("keys.list") }

@@ -87,8 +87,15 @@ enum ReconcileMethods {
             RPCMethod("reconcile.run", access: .role(.admin), params: ["provider", "from", "to", "tolerance", "format"],
                       required: ["from", "to"]) { params, context in
                 let principal = try context.requirePrincipal()
-                let provider = try params.optionalString("provider").map { raw in
-                    try mapping { () throws(ReconcileError) in try ProviderFormat.connectorProvider(raw) }
+                let store = try await server.agencies.reconcile(for: principal.agency).store
+                // A provider with a connector, or any provider whose data was imported (a CSV may hold Google's).
+                var provider: String? = nil
+                if let raw = try params.optionalString("provider") {
+                    let name = ProviderName.normalize(raw)
+                    if !ProviderFormat.providers.contains(name) {
+                        guard !name.isEmpty, try await store.providers().contains(name) else { throw rpcError(.unknownProvider(raw)) }
+                    }
+                    provider = name
                 }
                 guard let from = try params.optionalDay("from") else { throw RPCError.missingParam("from") }
                 guard let to = try params.optionalDay("to") else { throw RPCError.missingParam("to") }
@@ -114,7 +121,6 @@ enum ReconcileMethods {
                     return LedgerDayLine(day: start.utcDate, provider: name, apiKey: row.keys[.apiKey] ?? nil, cost: row.sums.cost,
                                          events: row.sums.events, unpricedEvents: row.sums.unpriced)
                 }
-                let store = try await server.agencies.reconcile(for: principal.agency).store
                 let rows = try await store.costs(provider: provider, from: from, to: to)
                 // Without a provider, compare only providers with provider data: others have nothing to match.
                 let billedProviders = Set(rows.map(\.provider))
