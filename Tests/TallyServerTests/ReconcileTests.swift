@@ -188,6 +188,18 @@ import TallyTestSupport
         let withoutKey = audit["problems"]?.arrayValue?.first { $0["problem"]?.stringValue == "events_without_key" }
         #expect(withoutKey?["count"]?.int64Value == 3)
 
+        // The event naming key_shadow raised the built-in alert (off the ingest path, so wait for it);
+        // the registered keys raised none.
+        var untracked: [String] = []
+        let deadline = ContinuousClock.now + .seconds(20)
+        repeat {
+            let alerts = try await client.call("alerts.list", ["limit": 100])["alerts"]?.arrayValue ?? []
+            untracked = alerts.compactMap { $0["key"]?.stringValue }.filter { $0.hasPrefix("untracked_key:") }.sorted()
+            if untracked.count >= 2 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        } while ContinuousClock.now < deadline
+        #expect(untracked == ["untracked_key:key_rogue", "untracked_key:key_shadow"])
+
         let keys = try await client.call("keys.list")
         #expect(keys["keys"]?.arrayValue?.map { $0["key_id"]?.stringValue ?? "" } == ["key_batch", "key_spare", "key_support"])
         await server.stop()

@@ -19,6 +19,7 @@ actor AgencyRegistry {
     private var alertEngines: [AgencyID: AlertEngine] = [:]
     private var webhookDeliverers: [AgencyID: WebhookDeliverer] = [:]
     private var reconcilePollers: [AgencyID: ConnectorPoller] = [:]
+    private var keyWatches: [AgencyID: EventKeyWatch] = [:]
     let alertHub = AlertHub()
     private var watchers: [Task<Void, Never>] = []
 
@@ -94,6 +95,12 @@ actor AgencyRegistry {
         })
         reconcilePollers[agency] = poller
         Task { await poller.start() }
+        keyWatches[agency] = EventKeyWatch(
+            registered: { Set(try await providerStore.registeredKeys().map { EventKeyWatch.id($0.provider, $0.keyID) }) },
+            raise: { data in
+                await UntrackedKeyAlerts.raise(agency: agency, data: data, store: providerStore, pipeline: pipeline, hub: hub,
+                                               deliverer: deliverer, logger: agencyLogger, seenIn: "an ingested event")
+            })
         return pipeline
     }
 
@@ -107,6 +114,12 @@ actor AgencyRegistry {
     func reconcile(for agency: AgencyID) throws -> ConnectorPoller {
         _ = try pipeline(for: agency)
         return reconcilePollers[agency]!
+    }
+
+    /// The watch over the keys the agency's events name (opening its pipeline if needed).
+    func keyWatch(for agency: AgencyID) throws -> EventKeyWatch {
+        _ = try pipeline(for: agency)
+        return keyWatches[agency]!
     }
 
     /// The agency's alert engine (opening its pipeline if needed).

@@ -25,6 +25,8 @@ enum KeyMethods {
                 let key = RegisteredKey(provider: provider, keyID: keyID, client: client, purpose: purpose, createdAt: createdAt)
                 let store = try await server.agencies.reconcile(for: principal.agency).store
                 let created = try await store.registerKey(key, at: .now)
+                let watch = try await server.agencies.keyWatch(for: principal.agency)
+                await watch.forget(provider: provider, key: keyID)
                 return ["key": key.jsonValue, "created": .bool(created)]
             },
             RPCMethod("keys.list", access: .role(.admin), params: ["provider"]) { params, context in

@@ -19,7 +19,7 @@ enum UntrackedKeyAlerts {
     /// unregistered key the data names.
     @discardableResult
     static func raise(agency: AgencyID, data: ProviderData, store: ProviderUsageStore, pipeline: AgencyPipeline, hub: AlertHub,
-                      deliverer: WebhookDeliverer, logger: Logger) async -> [String] {
+                      deliverer: WebhookDeliverer, logger: Logger, seenIn: String = "the provider's data") async -> [String] {
         do {
             let registered = Set(try await store.registeredKeys().map { "\($0.provider)\u{0}\($0.keyID)" })
             var candidates: [String: (provider: String, key: String, days: Set<UTCDate>, amount: Money)] = [:]
@@ -39,7 +39,7 @@ enum UntrackedKeyAlerts {
             let now = Timestamp.now
             for (_, candidate) in candidates.sorted(by: { $0.key < $1.key }) {
                 let days = candidate.days.sorted()
-                let message = "untracked \(candidate.provider) API key \(candidate.key): the provider shows its usage"
+                let message = "untracked \(candidate.provider) API key \(candidate.key): \(seenIn) shows its usage"
                     + (days.isEmpty ? "" : " from \(days.first!) to \(days.last!)")
                     + (candidate.amount.isZero ? "" : " (\(candidate.amount.decimalString) USD)")
                     + " but it is not registered; register it with keys.register or revoke it"
@@ -76,4 +76,39 @@ extension AgencyPipeline {
                             now: Timestamp) throws -> StoredAlert? {
         try database.recordAlert(budgetID: budgetID, periodKey: periodKey, key: key, client: nil, level: level, message: message, data: data, at: now)
     }
+}
+
+/// Watches the keys ingested events name, and raises `untracked_key` for one that is not
+/// registered, off the ingest path (the answer never waits for it).
+///
+/// It remembers the keys it has checked, so a known key costs a set lookup; the registered keys
+/// are re-read only when a key it has not seen arrives (a `keys.register` is seen at once).
+actor EventKeyWatch {
+    private let raise: @Sendable (ProviderData) async -> [String]
+    private let registered: @Sendable () async throws -> Set<String>
+    private var settled: Set<String> = []
+
+    init(registered: @escaping @Sendable () async throws -> Set<String>, raise: @escaping @Sendable (ProviderData) async -> [String]) {
+        self.registered = registered
+        self.raise = raise
+    }
+
+    /// Checks the (provider, key, day) of accepted events.
+    func note(_ keys: [(provider: String, key: String, day: UTCDate)]) async {
+        let fresh = keys.filter { !settled.contains(Self.id($0.provider, $0.key)) }
+        guard !fresh.isEmpty else { return }
+        guard let known = try? await registered() else { return }
+        var sightings: [ProviderKeySighting] = []
+        for entry in fresh {
+            let id = Self.id(entry.provider, entry.key)
+            guard settled.insert(id).inserted else { continue }
+            if !known.contains(id) { sightings.append(ProviderKeySighting(day: entry.day, provider: entry.provider, apiKey: entry.key)) }
+        }
+        if !sightings.isEmpty { _ = await raise(ProviderData(sightings: sightings)) }
+    }
+
+    /// Forgets a key (after `keys.register`, so that it is checked against the registry again).
+    func forget(provider: String, key: String) { settled.remove(Self.id(provider, key)) }
+
+    static func id(_ provider: String, _ key: String) -> String { provider + "\u{0}" + key }
 }
