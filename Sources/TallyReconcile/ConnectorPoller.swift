@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import TallyCore
+import TallyStore
 
 /// Pulls each enabled connector of one agency on its interval, and on demand (`reconcile.pull`).
 ///
@@ -34,16 +35,21 @@ public actor ConnectorPoller {
     private var inFlight: [Int: Task<Void, Never>] = [:]
     private var nextTicket = 0
     private var startedAt: Timestamp = .now
+    private let clock: @Sendable () -> Timestamp
+    private let tick: Duration
 
-    /// How often the loop looks at the connectors' due times.
-    public static let tick: Duration = .seconds(5)
+    /// How often the loop looks at the connectors' due times (by default).
+    public static let defaultTick: Duration = .seconds(5)
     /// The days a scheduled pull covers, ending today (UTC).
     public static let scheduledDays: Int64 = 31
 
     public init(store: ProviderUsageStore, logger: Logger = Logger(label: "tally.reconcile"),
                 environment: @escaping @Sendable (String) -> String? = ConnectorSettings.processEnvironment,
-                onPulled: @escaping @Sendable (PullResult) async -> Void = { _ in }) {
+                onPulled: @escaping @Sendable (PullResult) async -> Void = { _ in },
+                clock: @escaping @Sendable () -> Timestamp = { .now }, tick: Duration = ConnectorPoller.defaultTick) {
         self.store = store
+        self.clock = clock
+        self.tick = tick
         self.logger = logger
         self.environment = environment
         self.onPulled = onPulled
@@ -56,7 +62,7 @@ public actor ConnectorPoller {
     public func start() {
         guard state == .idle else { return }
         state = .running
-        startedAt = .now
+        startedAt = clock()
         loopTask = Task { await self.run() }
     }
 
@@ -77,13 +83,13 @@ public actor ConnectorPoller {
             let key = try settings.adminKey(environment: environment)
             let data = try await ProviderFetcher(client: client).pull(settings, adminKey: key, from: from, to: to)
             let days = Set((0...(to.daysSinceEpoch - from.daysSinceEpoch)).map { from.adding(days: $0) })
-            let stored = try await store.replace(provider: provider, costDays: days, sightingDays: days, data: data, source: "pull", at: .now)
-            try await store.recordPull(provider: provider, error: nil, at: .now)
+            let stored = try await store.replace(provider: provider, costDays: days, sightingDays: days, data: data, source: "pull", at: clock())
+            try await store.recordPull(provider: provider, error: nil, at: clock())
             let result = PullResult(provider: provider, from: from, to: to, data: data, stored: stored)
             await onPulled(result)
             return result
         } catch {
-            try? await store.recordPull(provider: provider, error: "\(error)", at: .now)
+            try? await store.recordPull(provider: provider, error: "\(error)", at: clock())
             throw error
         }
     }
@@ -111,12 +117,12 @@ public actor ConnectorPoller {
     private func run() async {
         while state == .running, !Task.isCancelled {
             do {
-                try await Task.sleep(for: Self.tick)
+                try await Task.sleep(for: tick)
             } catch {
                 return
             }
             guard state == .running else { return }
-            let now = Timestamp.now
+            let now = clock()
             let connectors = (try? await store.connectors()) ?? []
             for connector in connectors where connector.enabled {
                 let last = connector.lastPullAt ?? startedAt

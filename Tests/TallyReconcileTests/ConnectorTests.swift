@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TallyCore
 import TallyJSON
@@ -127,5 +128,37 @@ import TallyTestSupport
         #expect(try await store.registerKey(key, at: .now))
         #expect(try await !store.registerKey(key, at: .now))
         #expect(try await store.registeredKeys() == [key])
+    }
+
+    @Test func theScheduleWaitsOneIntervalThenPullsTheLast31DaysAndStopsOnShutdown() async throws {
+        let receiver = try await TestReceiver.start(route: { _, _ in .json(#"{"data":[{"date":"2026-10-20","model":"m","usage":1.5}]}"#) })
+        let store = try ProviderUsageStore(directory: Self.folder(), loop: StoreExecutor(threads: 1).nextLoop())
+        try await store.setConnector(ConnectorSettings(provider: "openrouter", baseURL: receiver.baseURL, adminKeyEnvironment: "KEY", adminKeyFile: nil,
+                                                       intervalSeconds: 3_600), at: .now)
+        // A clock the test moves: 2026-10-31T12:00Z at the start.
+        let now = Mutex(try Timestamp(rfc3339: "2026-10-31T12:00:00Z"))
+        let pulls = Mutex<[ConnectorPoller.PullResult]>([])
+        let poller = ConnectorPoller(store: store, environment: { _ in "sk-or-test" }, onPulled: { result in pulls.withLock { $0.append(result) } },
+                                     clock: { now.withLock { $0 } }, tick: .milliseconds(10))
+        await poller.start()
+        #expect(await poller.state == .running)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(receiver.count == 0, "nothing before one interval has passed")
+
+        now.withLock { $0 = $0.advanced(byMicroseconds: 3_601 * Timestamp.microsecondsPerSecond) }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while pulls.withLock({ $0.isEmpty }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let pull = try #require(pulls.withLock { $0.first })
+        #expect(pull.from.description == "2026-10-01")
+        #expect(pull.to.description == "2026-10-31")
+        #expect(pull.stored.costs == 1)
+        // Pulled: the next is one interval after this pull (the clock has not moved).
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(pulls.withLock { $0.count } == 1)
+
+        await poller.shutdown()
+        #expect(await poller.state == .stopped)
+        await poller.shutdown()  // twice is fine
+        try await receiver.stop()
     }
 }
