@@ -9,6 +9,9 @@ import TallyTestSupport
 
 /// Connectors against a fake provider on loopback (real HTTP), and the store they fill.
 @Suite struct ConnectorTests {
+    /// One store thread for every test of the suite.
+    static let executor = StoreExecutor(threads: 1)
+
     static func folder() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("tally-reconcile-\(UUID().uuidString)").path }
 
     static func keyFile(_ secret: String = "sk-admin-test") throws -> String {
@@ -34,7 +37,7 @@ import TallyTestSupport
             }
             return .json(#"{"error":"not found"}"#, status: 404)
         })
-        let store = try ProviderUsageStore(directory: Self.folder(), loop: StoreExecutor(threads: 1).nextLoop())
+        let store = try ProviderUsageStore(directory: Self.folder(), loop: Self.executor.nextLoop())
         try await store.setConnector(ConnectorSettings(provider: "openai", baseURL: receiver.baseURL, adminKeyEnvironment: nil,
                                                        adminKeyFile: try Self.keyFile()), at: .now)
         let poller = ConnectorPoller(store: store)
@@ -74,7 +77,7 @@ import TallyTestSupport
             }
             return .json("{}", status: 404)
         })
-        let store = try ProviderUsageStore(directory: Self.folder(), loop: StoreExecutor(threads: 1).nextLoop())
+        let store = try ProviderUsageStore(directory: Self.folder(), loop: Self.executor.nextLoop())
         let environment = ["ANTHROPIC_ADMIN_KEY": "sk-ant-admin-test", "OPENROUTER_KEY": "sk-or-mgmt"]
         try await store.setConnector(ConnectorSettings(provider: "anthropic", baseURL: receiver.baseURL, adminKeyEnvironment: "ANTHROPIC_ADMIN_KEY", adminKeyFile: nil), at: .now)
         try await store.setConnector(ConnectorSettings(provider: "openrouter", baseURL: receiver.baseURL + "/", adminKeyEnvironment: "OPENROUTER_KEY", adminKeyFile: nil), at: .now)
@@ -96,7 +99,7 @@ import TallyTestSupport
 
     @Test func aMissingVariableAProviderErrorAndNoConnectorAreClearAndRecorded() async throws {
         let receiver = try await TestReceiver.start(route: { _, _ in .json(#"{"error":{"message":"invalid admin key"}}"#, status: 401) })
-        let store = try ProviderUsageStore(directory: Self.folder(), loop: StoreExecutor(threads: 1).nextLoop())
+        let store = try ProviderUsageStore(directory: Self.folder(), loop: Self.executor.nextLoop())
         let poller = ConnectorPoller(store: store, environment: { _ in nil })
         let day = try UTCDate.parse("2026-10-01")
         await #expect(throws: ReconcileError.noConnector("openai")) { try await poller.pull(provider: "openai", from: day, to: day) }
@@ -116,7 +119,7 @@ import TallyTestSupport
     }
 
     @Test func importsReplaceTheirDaysAndRegisteredKeysRoundTrip() async throws {
-        let store = try ProviderUsageStore(directory: Self.folder(), loop: StoreExecutor(threads: 1).nextLoop())
+        let store = try ProviderUsageStore(directory: Self.folder(), loop: Self.executor.nextLoop())
         let csv = "date,provider,project,api_key,amount\n2026-10-01,openai,p,key_a,1\n2026-10-02,openai,p,key_a,2\n"
         let data = try ProviderFormat.csv.parse(csv)
         try await store.replace(provider: "openai", costDays: data.days, sightingDays: [], data: data, source: "import", at: .now)
@@ -132,7 +135,7 @@ import TallyTestSupport
 
     @Test func theScheduleWaitsOneIntervalThenPullsTheLast31DaysAndStopsOnShutdown() async throws {
         let receiver = try await TestReceiver.start(route: { _, _ in .json(#"{"data":[{"date":"2026-10-20","model":"m","usage":1.5}]}"#) })
-        let store = try ProviderUsageStore(directory: Self.folder(), loop: StoreExecutor(threads: 1).nextLoop())
+        let store = try ProviderUsageStore(directory: Self.folder(), loop: Self.executor.nextLoop())
         try await store.setConnector(ConnectorSettings(provider: "openrouter", baseURL: receiver.baseURL, adminKeyEnvironment: "KEY", adminKeyFile: nil,
                                                        intervalSeconds: 3_600), at: .now)
         // A clock the test moves: 2026-10-31T12:00Z at the start.

@@ -32,7 +32,12 @@ import TallyTestSupport
                 event("s-\(day)", at: "\(day)T12:00:00Z", key: "key_support", client: "acme", usd: "2.50"),
                 event("b-\(day)", at: "\(day)T09:00:00Z", key: "key_batch", client: "globex", usd: "1.25"),
             ]
-            if index + 1 == 14 { events.append(event("late-evening", at: "\(day)T22:00:00Z", key: "key_support", client: "acme", usd: "0.75")) }
+            if index + 1 == 14 {
+                // Sent with the provider spelled another way: reconciliation compares canonical names.
+                var late = event("late-evening", at: "\(day)T22:00:00Z", key: "key_support", client: "acme", usd: "0.75")
+                if case .object(var members) = late { members["provider"] = "OpenAI"; late = .object(members) }
+                events.append(late)
+            }
             let result = try await client.call("ingest.events", ["events": .array(events)])
             #expect(result["results"]?.arrayValue?.allSatisfy { $0["status"]?.stringValue == "accepted" } == true)
         }

@@ -45,7 +45,7 @@ enum IngestMethods {
                 var keys: [(provider: String, key: String, day: UTCDate)] = []
                 for (event, result) in zip(valid, stored) {
                     guard case .accepted = result, let key = event.apiKey else { continue }
-                    keys.append((event.provider, key, event.timestamp.utcDate))
+                    keys.append((ProviderName.normalize(event.provider), key, event.timestamp.utcDate))
                 }
                 if !keys.isEmpty {
                     let watch = try await server.agencies.keyWatch(for: principal.agency)

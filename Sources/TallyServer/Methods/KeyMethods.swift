@@ -49,7 +49,8 @@ enum KeyMethods {
                 var ledgerKeys: [String: SeenKey] = [:]
                 var withoutKey: Int64 = 0
                 for row in spend.rows {
-                    guard let start = row.bucketStart, let provider = row.keys[.provider] ?? nil else { continue }
+                    guard let start = row.bucketStart, let raw = row.keys[.provider] ?? nil else { continue }
+                    let provider = ProviderName.normalize(raw)
                     guard let key = row.keys[.apiKey] ?? nil else {
                         withoutKey += row.sums.events
                         continue

@@ -113,11 +113,13 @@ enum ReconcileMethods {
                 let format = try params.optionalEnum("format", as: ReconcileReport.Format.self) ?? .json
 
                 let pipeline = try await server.agencies.pipeline(for: principal.agency)
+                // Events keep the provider name as sent ("OpenAI", "azure_openai"): compare canonical names.
                 let spend = try await pipeline.spend(SpendQuery(
-                    from: from.start, to: to.adding(days: 1).start, groupBy: [.provider, .apiKey], bucket: .day,
-                    filters: provider.map { [.provider: [$0]] } ?? [:], limit: 1_000_000))
+                    from: from.start, to: to.adding(days: 1).start, groupBy: [.provider, .apiKey], bucket: .day, limit: 1_000_000))
                 let ledger = spend.rows.compactMap { row -> LedgerDayLine? in
-                    guard let start = row.bucketStart, let name = row.keys[.provider] ?? nil else { return nil }
+                    guard let start = row.bucketStart, let raw = row.keys[.provider] ?? nil else { return nil }
+                    let name = ProviderName.normalize(raw)
+                    guard provider == nil || name == provider else { return nil }
                     return LedgerDayLine(day: start.utcDate, provider: name, apiKey: row.keys[.apiKey] ?? nil, cost: row.sums.cost,
                                          events: row.sums.events, unpricedEvents: row.sums.unpriced)
                 }
