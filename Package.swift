@@ -48,7 +48,7 @@ let package = Package(
             name: "TallyServer",
             dependencies: [
                 "TallyCore", "TallyJSON", "TallyRPC", "TallyStore", "TallyRules", "TallyWebhooks", "TallyN8n", "TallyReports",
-                asyncHTTPClient, nioCore, nioPosix, nioHTTP1, nioConcurrency, logging, lifecycle, prometheus, crypto,
+                "TallyReconcile", asyncHTTPClient, nioCore, nioPosix, nioHTTP1, nioConcurrency, logging, lifecycle, prometheus, crypto,
             ],
             resources: [.copy("Resources")]
         ),
@@ -61,6 +61,8 @@ let package = Package(
         // Executions polled from n8n's public REST API.
         .target(name: "TallyN8n", dependencies: ["TallyCore", "TallyJSON", asyncHTTPClient, nioCore, nioHTTP1]),
         .target(name: "TallyWebhooks", dependencies: ["TallyCore", "TallyJSON", "TallyStore", asyncHTTPClient, nioCore, nioPosix, nioHTTP1, crypto, logging]),
+        // Provider usage and cost (admin APIs, files) kept apart from the ledger; reconciliation and key audit.
+        .target(name: "TallyReconcile", dependencies: ["TallyCore", "TallyJSON", "TallyStore", asyncHTTPClient, nioCore, nioHTTP1, logging]),
         // Child processes without Foundation's Process (tests and benchmarks run `tally serve`).
         .target(name: "TallyProcess"),
         .executableTarget(
@@ -85,8 +87,12 @@ let package = Package(
         .testTarget(name: "TallyRPCTests", dependencies: ["TallyRPC", "TallyJSON", "TallyCore"]),
         .testTarget(
             name: "TallyServerTests",
-            dependencies: ["TallyServer", "TallyClient", "TallyStore", "TallyRPC", "TallyJSON", "TallyCore", "TallyProcess", "TallyTestSupport", "TallyWebhooks", "TallyReports", nioCore, nioPosix, crypto]
+            dependencies: [
+                "TallyServer", "TallyClient", "TallyStore", "TallyRPC", "TallyJSON", "TallyCore", "TallyProcess", "TallyTestSupport",
+                "TallyWebhooks", "TallyReports", "TallyReconcile", nioCore, nioPosix, crypto,
+            ]
         ),
+        .testTarget(name: "TallyReconcileTests", dependencies: ["TallyReconcile", "TallyTestSupport", "TallyCore", "TallyJSON", "TallyStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -51,6 +51,14 @@ extension TallyClient {
         "n8n.unregister": "n8nUnregister",
         "reports.client": "reportsClient",
         "reports.agency": "reportsAgency",
+        "keys.register": "keysRegister",
+        "keys.list": "keysList",
+        "keys.audit": "keysAudit",
+        "reconcile.connectors.set": "reconcileConnectorsSet",
+        "reconcile.connectors.list": "reconcileConnectorsList",
+        "reconcile.pull": "reconcilePull",
+        "reconcile.import": "reconcileImport",
+        "reconcile.run": "reconcileRun",
     ]
 
     /// `session.hello` (public): Authenticate a TCP connection with a token.
@@ -460,5 +468,86 @@ extension TallyClient {
         if let to { callParams["to"] = .string(to) }
         if let format { callParams["format"] = .string(format) }
         return try await call("reports.agency", callParams)
+    }
+
+    /// `keys.register` (admin): Registers a provider API key of the agency by id or fingerprint
+    /// (never the secret).
+    /// - createdAt: when the key was created at the provider (rotation is due 90 days later)
+    public func keysRegister(provider: String, keyId: String, createdAt: String, client: String? = nil, purpose: String? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["provider"] = .string(provider)
+        callParams["key_id"] = .string(keyId)
+        callParams["created_at"] = .string(createdAt)
+        if let client { callParams["client"] = .string(client) }
+        if let purpose { callParams["purpose"] = .string(purpose) }
+        return try await call("keys.register", callParams)
+    }
+
+    /// `keys.list` (admin): The agency's registered provider API keys.
+    public func keysList(provider: String? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        if let provider { callParams["provider"] = .string(provider) }
+        return try await call("keys.list", callParams)
+    }
+
+    /// `keys.audit` (admin): Finds rogue, unused, old and shared keys, and events without a key.
+    /// - asOf: the day of the audit (default today, UTC)
+    public func keysAudit(asOf: String? = nil, unusedDays: Int64? = nil, rotationDays: Int64? = nil, lookbackDays: Int64? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        if let asOf { callParams["as_of"] = .string(asOf) }
+        if let unusedDays { callParams["unused_days"] = .integer(unusedDays) }
+        if let rotationDays { callParams["rotation_days"] = .integer(rotationDays) }
+        if let lookbackDays { callParams["lookback_days"] = .integer(lookbackDays) }
+        return try await call("keys.audit", callParams)
+    }
+
+    /// `reconcile.connectors.set` (admin): Creates or replaces a provider connector (OpenAI,
+    /// Anthropic or OpenRouter admin API).
+    public func reconcileConnectorsSet(provider: String, baseUrl: String? = nil, adminKeyEnv: String? = nil, adminKeyFile: String? = nil, intervalSeconds: Int64? = nil, enabled: Bool? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["provider"] = .string(provider)
+        if let baseUrl { callParams["base_url"] = .string(baseUrl) }
+        if let adminKeyEnv { callParams["admin_key_env"] = .string(adminKeyEnv) }
+        if let adminKeyFile { callParams["admin_key_file"] = .string(adminKeyFile) }
+        if let intervalSeconds { callParams["interval_seconds"] = .integer(intervalSeconds) }
+        if let enabled { callParams["enabled"] = .bool(enabled) }
+        return try await call("reconcile.connectors.set", callParams)
+    }
+
+    /// `reconcile.connectors.list` (admin): The agency's connectors, with the outcome of their last
+    /// pull (never a key).
+    public func reconcileConnectorsList() async throws -> JSONValue {
+        try await call("reconcile.connectors.list")
+    }
+
+    /// `reconcile.pull` (admin): Pulls a provider's costs now for UTC days from..to (default the
+    /// last 31 days).
+    public func reconcilePull(provider: String, from: String? = nil, to: String? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["provider"] = .string(provider)
+        if let from { callParams["from"] = .string(from) }
+        if let to { callParams["to"] = .string(to) }
+        return try await call("reconcile.pull", callParams)
+    }
+
+    /// `reconcile.import` (admin): Imports provider cost data from a file's content.
+    public func reconcileImport(content: String, format: String? = nil, provider: String? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["content"] = .string(content)
+        if let format { callParams["format"] = .string(format) }
+        if let provider { callParams["provider"] = .string(provider) }
+        return try await call("reconcile.import", callParams)
+    }
+
+    /// `reconcile.run` (admin): Compares the ledger with provider costs per UTC day, provider and
+    /// API key, and explains each difference.
+    public func reconcileRun(from: String, to: String, provider: String? = nil, tolerance: String? = nil, format: String? = nil) async throws -> JSONValue {
+        var callParams: [String: JSONValue] = [:]
+        callParams["from"] = .string(from)
+        callParams["to"] = .string(to)
+        if let provider { callParams["provider"] = .string(provider) }
+        if let tolerance { callParams["tolerance"] = .string(tolerance) }
+        if let format { callParams["format"] = .string(format) }
+        return try await call("reconcile.run", callParams)
     }
 }

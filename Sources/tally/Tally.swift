@@ -8,6 +8,9 @@ struct Tally: AsyncParsableCommand {
         commandName: "tally",
         abstract: "Tally: a per-client LLM spend ledger.",
         version: TallyVersion.current,
-        subcommands: [Serve.self, TokenCommand.self, Call.self, Query.self, IngestCommand.self, BudgetsCommand.self, AlertsCommand.self, ReportCommand.self, RulesCommand.self]
+        subcommands: [
+            Serve.self, TokenCommand.self, Call.self, Query.self, IngestCommand.self, BudgetsCommand.self, AlertsCommand.self,
+            ReportCommand.self, ReconcileCommand.self, RulesCommand.self,
+        ]
     )
 }

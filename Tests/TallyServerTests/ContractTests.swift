@@ -2,7 +2,11 @@ import Testing
 import TallyClient
 import TallyJSON
 import TallyRPC
+import TallyTestSupport
 @testable import TallyServer
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `proto/openrpc.json` and the server agree: the same methods, roles, params and errors, and
 /// every example in the document replays against the real server (in document order; an
@@ -51,7 +55,12 @@ import TallyRPC
     }
 
     @Test func everyExampleReplaysAgainstTheServer() async throws {
+        // The reconcile.* examples pull from a fake provider (an empty OpenRouter activity page)
+        // with the admin key in the environment variable they name.
+        let provider = try await TestReceiver.start(route: { _, _ in .json(#"{"data":[]}"#) })
+        setenv("TALLY_EXAMPLE_OPENROUTER_KEY", "sk-or-example-management-key", 1)
         try await withServer { server in
+            let fakeProviderURL = provider.baseURL
             let client = try await TallyClient.connect(host: "127.0.0.1", port: server.addresses.rpc.port, token: server.adminToken)
             var createdTokenID = ""
             for method in documentMethods {
@@ -59,7 +68,8 @@ import TallyRPC
                 for example in method["examples"]?.arrayValue ?? [] where example["x-replay"] != false {
                     var params: [String: JSONValue] = [:]
                     for param in example["params"]?.arrayValue ?? [] {
-                        params[param["name"]?.stringValue ?? ""] = substitute(param["value"] ?? .null, server: server, createdTokenID: createdTokenID)
+                        params[param["name"]?.stringValue ?? ""] = substitute(param["value"] ?? .null, server: server, createdTokenID: createdTokenID,
+                                                                              fakeProviderURL: fakeProviderURL)
                     }
                     let expected = example["result"]?["value"] ?? .null
                     let label = "\(name): \(example["name"]?.stringValue ?? "")"
@@ -91,16 +101,19 @@ import TallyRPC
             }
             await client.close()
         }
+        try await provider.stop()
     }
 
     /// `$ADMIN_TOKEN` in an example stands for a real admin token of agency `demo`;
-    /// `$CREATED_TOKEN_ID` for the id the `tokens.create` example returned.
-    func substitute(_ value: JSONValue, server: TestServer, createdTokenID: String) -> JSONValue {
+    /// `$CREATED_TOKEN_ID` for the id the `tokens.create` example returned; `$FAKE_PROVIDER_URL`
+    /// for the base URL of a fake provider admin API on loopback.
+    func substitute(_ value: JSONValue, server: TestServer, createdTokenID: String, fakeProviderURL: String = "") -> JSONValue {
         switch value {
         case .string("$ADMIN_TOKEN"): .string(server.adminToken)
         case .string("$CREATED_TOKEN_ID"): .string(createdTokenID)
-        case .array(let elements): .array(elements.map { substitute($0, server: server, createdTokenID: createdTokenID) })
-        case .object(let members): .object(members.mapValues { substitute($0, server: server, createdTokenID: createdTokenID) })
+        case .string("$FAKE_PROVIDER_URL"): .string(fakeProviderURL)
+        case .array(let elements): .array(elements.map { substitute($0, server: server, createdTokenID: createdTokenID, fakeProviderURL: fakeProviderURL) })
+        case .object(let members): .object(members.mapValues { substitute($0, server: server, createdTokenID: createdTokenID, fakeProviderURL: fakeProviderURL) })
         default: value
         }
     }

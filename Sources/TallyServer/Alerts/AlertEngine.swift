@@ -58,7 +58,7 @@ actor AlertEngine {
     /// Evaluates every budget period now (after a budget is set, or a rules change).
     func evaluateAll() async {
         let now = Timestamp.now
-        let refs = await pipeline.budgets.all.map { entry in
+        let refs = pipeline.budgets.all.map { entry in
             let interval = entry.period.interval(containing: now)
             return BudgetPeriodRef(budgetID: entry.budget.id, key: entry.period.key(for: interval), start: interval.start, end: interval.end)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TallyCore
+import TallyReconcile
 import TallyRules
 import TallyStore
 import TallyWebhooks
@@ -12,13 +13,15 @@ actor AgencyRegistry {
     private let rulesDirectory: String
     private let ruleLimits: RuleLimits
     private let executor: StoreExecutor
-    private let logger: Logger
+    let logger: Logger
     private let metrics: ServerMetrics
     private var pipelines: [AgencyID: AgencyPipeline] = [:]
     private var rules: [AgencyID: AgencyRules] = [:]
     private var alertEngines: [AgencyID: AlertEngine] = [:]
     private var webhookDeliverers: [AgencyID: WebhookDeliverer] = [:]
     private var n8nPollers: [AgencyID: N8nPoller] = [:]
+    private var reconcilePollers: [AgencyID: ConnectorPoller] = [:]
+    private var keyWatches: [AgencyID: EventKeyWatch] = [:]
     let alertHub = AlertHub()
     private var watchers: [Task<Void, Never>] = []
 
@@ -57,6 +60,7 @@ actor AgencyRegistry {
     func shutdown() async {
         for watcher in watchers { watcher.cancel() }
         watchers.removeAll()
+        for poller in reconcilePollers.values { await poller.shutdown() }
         for deliverer in webhookDeliverers.values { await deliverer.shutdown() }
         for poller in n8nPollers.values { await poller.shutdown() }
     }
@@ -95,9 +99,26 @@ actor AgencyRegistry {
         Task { await engine.catchUp() }
         var pollerLogger = logger
         pollerLogger[metadataKey: "agency"] = "\(agency)"
-        let poller = N8nPoller(pipeline: pipeline, logger: pollerLogger)
-        n8nPollers[agency] = poller
+        let n8nPoller = N8nPoller(pipeline: pipeline, logger: pollerLogger)
+        n8nPollers[agency] = n8nPoller
+        Task { await n8nPoller.start() }
+        // Provider usage and cost: `reconcile.sqlite` beside the ledger, pulled on each connector's interval;
+        // a pull that reveals an unregistered key raises the built-in untracked_key alert.
+        let providerStore = try ProviderUsageStore(directory: directory.agencyFolder(agency), loop: executor.nextLoop())
+        let hub = alertHub
+        let agencyLogger = webhookLogger
+        let poller = ConnectorPoller(store: providerStore, logger: agencyLogger, onPulled: { result in
+            await UntrackedKeyAlerts.raise(agency: agency, data: result.data, store: providerStore, pipeline: pipeline, hub: hub,
+                                           deliverer: deliverer, logger: agencyLogger)
+        })
+        reconcilePollers[agency] = poller
         Task { await poller.start() }
+        keyWatches[agency] = EventKeyWatch(
+            registered: { Set(try await providerStore.registeredKeys().map { EventKeyWatch.id($0.provider, $0.keyID) }) },
+            raise: { data in
+                await UntrackedKeyAlerts.raise(agency: agency, data: data, store: providerStore, pipeline: pipeline, hub: hub,
+                                               deliverer: deliverer, logger: agencyLogger, seenIn: "an ingested event")
+            })
         return pipeline
     }
 
@@ -111,6 +132,18 @@ actor AgencyRegistry {
     func n8nPoller(for agency: AgencyID) throws -> N8nPoller {
         _ = try pipeline(for: agency)
         return n8nPollers[agency]!
+    }
+
+    /// The agency's provider-data poller and store (opening its pipeline if needed).
+    func reconcile(for agency: AgencyID) throws -> ConnectorPoller {
+        _ = try pipeline(for: agency)
+        return reconcilePollers[agency]!
+    }
+
+    /// The watch over the keys the agency's events name (opening its pipeline if needed).
+    func keyWatch(for agency: AgencyID) throws -> EventKeyWatch {
+        _ = try pipeline(for: agency)
+        return keyWatches[agency]!
     }
 
     /// The agency's alert engine (opening its pipeline if needed).

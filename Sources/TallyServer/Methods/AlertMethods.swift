@@ -28,12 +28,12 @@ enum AlertMethods {
                     throw RPCError.invalidArgument("transport", "alerts.subscribe needs a TCP connection (HTTP cannot push); poll alerts.list over HTTP")
                 }
                 let client = try params.optionalString("client")
-                await server.agencies.alertHub.subscribe(context.session, agency: principal.agency, client: client)
+                server.agencies.alertHub.subscribe(context.session, agency: principal.agency, client: client)
                 return ["subscribed": true, "notification": "alerts.fired", "client": client.map(JSONValue.string) ?? .null]
             },
             RPCMethod("alerts.unsubscribe", access: .role(.read), params: []) { _, context in
                 let principal = try context.requirePrincipal()
-                let was = await server.agencies.alertHub.unsubscribe(context.session, agency: principal.agency)
+                let was = server.agencies.alertHub.unsubscribe(context.session, agency: principal.agency)
                 return ["unsubscribed": .bool(was)]
             },
         ]

@@ -41,6 +41,16 @@ enum IngestMethods {
                     throw RPCError.unavailable("the events could not be committed; nothing of this call was stored, so retry it as is")
                 }
                 for (index, result) in zip(validIndexes, stored) { results[index] = result }
+                // Keys the events name go to the untracked-key watch, after the answer is decided.
+                var keys: [(provider: String, key: String, day: UTCDate)] = []
+                for (event, result) in zip(valid, stored) {
+                    guard case .accepted = result, let key = event.apiKey else { continue }
+                    keys.append((ProviderName.normalize(event.provider), key, event.timestamp.utcDate))
+                }
+                if !keys.isEmpty {
+                    let watch = try await server.agencies.keyWatch(for: principal.agency)
+                    Task { await watch.note(keys) }
+                }
 
                 var counts = (accepted: 0, duplicates: 0, rejected: 0)
                 var answers: [JSONValue] = []

@@ -7,6 +7,6 @@ enum MethodTable {
             + IngestMethods.methods(server) + SpendMethods.methods(server) + PriceMethods.methods(server) + RuleMethods.methods(server)
             + AttributionMethods.methods(server) + BudgetMethods.methods(server) + AlertMethods.methods(server)
             + WebhookMethods.methods(server) + ClientMethods.methods(server) + ExecutionMethods.methods(server)
-            + N8nMethods.methods(server) + ReportMethods.methods(server)
+            + N8nMethods.methods(server) + ReportMethods.methods(server) + ReconcileMethods.methods(server)
     }
 }

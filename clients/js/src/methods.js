@@ -46,6 +46,14 @@ export const METHODS = Object.freeze({
   "n8n.unregister": "n8nUnregister",
   "reports.client": "reportsClient",
   "reports.agency": "reportsAgency",
+  "keys.register": "keysRegister",
+  "keys.list": "keysList",
+  "keys.audit": "keysAudit",
+  "reconcile.connectors.set": "reconcileConnectorsSet",
+  "reconcile.connectors.list": "reconcileConnectorsList",
+  "reconcile.pull": "reconcilePull",
+  "reconcile.import": "reconcileImport",
+  "reconcile.run": "reconcileRun",
 });
 
 /** contract method -> role (x-role) */
@@ -92,6 +100,14 @@ export const ROLES = Object.freeze({
   "n8n.unregister": "admin",
   "reports.client": "read",
   "reports.agency": "read",
+  "keys.register": "admin",
+  "keys.list": "admin",
+  "keys.audit": "admin",
+  "reconcile.connectors.set": "admin",
+  "reconcile.connectors.list": "admin",
+  "reconcile.pull": "admin",
+  "reconcile.import": "admin",
+  "reconcile.run": "admin",
 });
 
 /** methods that may be sent again after a lost answer (nothing happens twice) */
@@ -366,6 +382,61 @@ export const RESEND_SAFE = Object.freeze(new Set([
  * @property {string} [from] with to: any half-open range instead of period
  * @property {string} [to]
  * @property {("json"|"csv"|"markdown"|"html")} [format] default json
+ */
+
+/**
+ * @typedef {Object} KeysRegisterParams  params of `keys.register`
+ * @property {string} provider
+ * @property {string} key_id
+ * @property {string} created_at when the key was created at the provider (rotation is due 90 days later)
+ * @property {string} [client]
+ * @property {string} [purpose]
+ */
+
+/**
+ * @typedef {Object} KeysListParams  params of `keys.list`
+ * @property {string} [provider]
+ */
+
+/**
+ * @typedef {Object} KeysAuditParams  params of `keys.audit`
+ * @property {string} [as_of] the day of the audit (default today, UTC)
+ * @property {number} [unused_days]
+ * @property {number} [rotation_days]
+ * @property {number} [lookback_days]
+ */
+
+/**
+ * @typedef {Object} ReconcileConnectorsSetParams  params of `reconcile.connectors.set`
+ * @property {("openai"|"anthropic"|"openrouter")} provider
+ * @property {string} [base_url]
+ * @property {string} [admin_key_env]
+ * @property {string} [admin_key_file]
+ * @property {number} [interval_seconds]
+ * @property {boolean} [enabled]
+ */
+
+/**
+ * @typedef {Object} ReconcilePullParams  params of `reconcile.pull`
+ * @property {string} provider
+ * @property {string} [from]
+ * @property {string} [to]
+ */
+
+/**
+ * @typedef {Object} ReconcileImportParams  params of `reconcile.import`
+ * @property {string} content
+ * @property {("openai_costs"|"openai_usage"|"anthropic_costs"|"anthropic_usage"|"openrouter_activity"|"csv")} [format]
+ * @property {string} [provider]
+ */
+
+/**
+ * @typedef {Object} ReconcileRunParams  params of `reconcile.run`
+ * @property {string} from
+ * @property {string} to
+ * @property {string} [provider]
+ * @property {string} [tolerance]
+ * @property {("json"|"markdown"|"csv"|"html")} [format]
  */
 
 /**
@@ -830,5 +901,90 @@ export class GeneratedMethods {
    */
   reportsAgency(params = {}, options = {}) {
     return this.call("reports.agency", params, options);
+  }
+
+  /**
+   * `keys.register` (admin): Registers a provider API key of the agency by id or fingerprint
+   * (never the secret).
+   * @param {KeysRegisterParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  keysRegister(params = {}, options = {}) {
+    return this.call("keys.register", params, options);
+  }
+
+  /**
+   * `keys.list` (admin): The agency's registered provider API keys.
+   * @param {KeysListParams} [params]
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  keysList(params = {}, options = {}) {
+    return this.call("keys.list", params, options);
+  }
+
+  /**
+   * `keys.audit` (admin): Finds rogue, unused, old and shared keys, and events without a key.
+   * @param {KeysAuditParams} [params]
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  keysAudit(params = {}, options = {}) {
+    return this.call("keys.audit", params, options);
+  }
+
+  /**
+   * `reconcile.connectors.set` (admin): Creates or replaces a provider connector (OpenAI,
+   * Anthropic or OpenRouter admin API).
+   * @param {ReconcileConnectorsSetParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  reconcileConnectorsSet(params = {}, options = {}) {
+    return this.call("reconcile.connectors.set", params, options);
+  }
+
+  /**
+   * `reconcile.connectors.list` (admin): The agency's connectors, with the outcome of their last
+   * pull (never a key).
+   * @param {Object<string, never>} [params]  (none)
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  reconcileConnectorsList(params = {}, options = {}) {
+    return this.call("reconcile.connectors.list", params, options);
+  }
+
+  /**
+   * `reconcile.pull` (admin): Pulls a provider's costs now for UTC days from..to (default the
+   * last 31 days).
+   * @param {ReconcilePullParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  reconcilePull(params = {}, options = {}) {
+    return this.call("reconcile.pull", params, options);
+  }
+
+  /**
+   * `reconcile.import` (admin): Imports provider cost data from a file's content.
+   * @param {ReconcileImportParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  reconcileImport(params = {}, options = {}) {
+    return this.call("reconcile.import", params, options);
+  }
+
+  /**
+   * `reconcile.run` (admin): Compares the ledger with provider costs per UTC day, provider and
+   * API key, and explains each difference.
+   * @param {ReconcileRunParams} params
+   * @param {{timeout?: number, retries?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  reconcileRun(params = {}, options = {}) {
+    return this.call("reconcile.run", params, options);
   }
 }

@@ -52,6 +52,14 @@ METHODS: Dict[str, str] = {
     "n8n.unregister": "n8n_unregister",
     "reports.client": "reports_client",
     "reports.agency": "reports_agency",
+    "keys.register": "keys_register",
+    "keys.list": "keys_list",
+    "keys.audit": "keys_audit",
+    "reconcile.connectors.set": "reconcile_connectors_set",
+    "reconcile.connectors.list": "reconcile_connectors_list",
+    "reconcile.pull": "reconcile_pull",
+    "reconcile.import": "reconcile_import",
+    "reconcile.run": "reconcile_run",
 }
 
 # contract method -> role (x-role)
@@ -98,6 +106,14 @@ ROLES: Dict[str, str] = {
     "n8n.unregister": "admin",
     "reports.client": "read",
     "reports.agency": "read",
+    "keys.register": "admin",
+    "keys.list": "admin",
+    "keys.audit": "admin",
+    "reconcile.connectors.set": "admin",
+    "reconcile.connectors.list": "admin",
+    "reconcile.pull": "admin",
+    "reconcile.import": "admin",
+    "reconcile.run": "admin",
 }
 
 # methods that may be sent again after a lost answer (nothing happens twice)
@@ -704,3 +720,127 @@ class GeneratedMethods:
         if format is not OMIT:
             _params["format"] = format
         return self.call("reports.agency", _params)
+
+    def keys_register(
+        self,
+        *,
+        provider: str,
+        key_id: str,
+        created_at: str,
+        client: str = OMIT,
+        purpose: str = OMIT,
+    ) -> Any:
+        """`keys.register` (admin): Registers a provider API key of the agency by id or fingerprint (never the secret).
+
+        created_at: when the key was created at the provider (rotation is due 90 days later)
+        """
+        _params: Dict[str, Any] = {}
+        _params["provider"] = provider
+        _params["key_id"] = key_id
+        _params["created_at"] = created_at
+        if client is not OMIT:
+            _params["client"] = client
+        if purpose is not OMIT:
+            _params["purpose"] = purpose
+        return self.call("keys.register", _params)
+
+    def keys_list(self, *, provider: str = OMIT) -> Any:
+        """`keys.list` (admin): The agency's registered provider API keys."""
+        _params: Dict[str, Any] = {}
+        if provider is not OMIT:
+            _params["provider"] = provider
+        return self.call("keys.list", _params)
+
+    def keys_audit(
+        self,
+        *,
+        as_of: str = OMIT,
+        unused_days: int = OMIT,
+        rotation_days: int = OMIT,
+        lookback_days: int = OMIT,
+    ) -> Any:
+        """`keys.audit` (admin): Finds rogue, unused, old and shared keys, and events without a key.
+
+        as_of (optional): the day of the audit (default today, UTC)
+        """
+        _params: Dict[str, Any] = {}
+        if as_of is not OMIT:
+            _params["as_of"] = as_of
+        if unused_days is not OMIT:
+            _params["unused_days"] = unused_days
+        if rotation_days is not OMIT:
+            _params["rotation_days"] = rotation_days
+        if lookback_days is not OMIT:
+            _params["lookback_days"] = lookback_days
+        return self.call("keys.audit", _params)
+
+    def reconcile_connectors_set(
+        self,
+        *,
+        provider: str,
+        base_url: str = OMIT,
+        admin_key_env: str = OMIT,
+        admin_key_file: str = OMIT,
+        interval_seconds: int = OMIT,
+        enabled: bool = OMIT,
+    ) -> Any:
+        """`reconcile.connectors.set` (admin): Creates or replaces a provider connector (OpenAI, Anthropic or OpenRouter admin API)."""
+        _params: Dict[str, Any] = {}
+        _params["provider"] = provider
+        if base_url is not OMIT:
+            _params["base_url"] = base_url
+        if admin_key_env is not OMIT:
+            _params["admin_key_env"] = admin_key_env
+        if admin_key_file is not OMIT:
+            _params["admin_key_file"] = admin_key_file
+        if interval_seconds is not OMIT:
+            _params["interval_seconds"] = interval_seconds
+        if enabled is not OMIT:
+            _params["enabled"] = enabled
+        return self.call("reconcile.connectors.set", _params)
+
+    def reconcile_connectors_list(self) -> Any:
+        """`reconcile.connectors.list` (admin): The agency's connectors, with the outcome of their last pull (never a key)."""
+        _params: Dict[str, Any] = {}
+        return self.call("reconcile.connectors.list", _params)
+
+    def reconcile_pull(self, *, provider: str, from_: str = OMIT, to: str = OMIT) -> Any:
+        """`reconcile.pull` (admin): Pulls a provider's costs now for UTC days from..to (default the last 31 days)."""
+        _params: Dict[str, Any] = {}
+        _params["provider"] = provider
+        if from_ is not OMIT:
+            _params["from"] = from_
+        if to is not OMIT:
+            _params["to"] = to
+        return self.call("reconcile.pull", _params)
+
+    def reconcile_import(self, *, content: str, format: str = OMIT, provider: str = OMIT) -> Any:
+        """`reconcile.import` (admin): Imports provider cost data from a file's content."""
+        _params: Dict[str, Any] = {}
+        _params["content"] = content
+        if format is not OMIT:
+            _params["format"] = format
+        if provider is not OMIT:
+            _params["provider"] = provider
+        return self.call("reconcile.import", _params)
+
+    def reconcile_run(
+        self,
+        *,
+        from_: str,
+        to: str,
+        provider: str = OMIT,
+        tolerance: str = OMIT,
+        format: str = OMIT,
+    ) -> Any:
+        """`reconcile.run` (admin): Compares the ledger with provider costs per UTC day, provider and API key, and explains each difference."""
+        _params: Dict[str, Any] = {}
+        _params["from"] = from_
+        _params["to"] = to
+        if provider is not OMIT:
+            _params["provider"] = provider
+        if tolerance is not OMIT:
+            _params["tolerance"] = tolerance
+        if format is not OMIT:
+            _params["format"] = format
+        return self.call("reconcile.run", _params)
