@@ -150,25 +150,31 @@ extension AgencyDatabase {
     }
 
     /// Executions started in `[from, to)` (whole hours) grouped by client, workflow and status,
-    /// with their LLM cost, from the execution rollups. A run whose client neither it nor its
-    /// events name belongs to the client whose profile lists its workflow.
-    public func executionGroups(from: Timestamp, to: Timestamp) throws -> [ExecutionGroup] {
+    /// with their LLM cost, from the execution rollups (only `client`'s when given). A run whose
+    /// client neither it nor its events name belongs to the client whose profile lists its workflow.
+    public func executionGroups(from: Timestamp, to: Timestamp, client: String? = nil) throws -> [ExecutionGroup] {
         var owners: [String: String] = [:]
         try connection.statement("SELECT workflow, MIN(client) FROM client_workflows GROUP BY workflow").forEachRow { owners[$0.string(0)] = $0.string(1) }
         let names = try storedWorkflowNames()
-        var groups: [String: ExecutionGroup] = [:]
-        try connection.statement("""
-            SELECT client, workflow, status, SUM(executions), SUM(retries), SUM(cost_pico), SUM(retry_cost_pico), SUM(outcomes)
-            FROM execution_rollups WHERE hour_us >= ? AND hour_us < ?
-            GROUP BY client, workflow, status HAVING SUM(executions) != 0
-            """).forEachRow([from.microsecondsSinceEpoch, to.microsecondsSinceEpoch]) { row in
+        let range: [any SQLiteBindable] = [RollupKey.hour(of: from.microsecondsSinceEpoch), RollupKey.hour(of: to.microsecondsSinceEpoch)]
+        let columns = "client, workflow, status, executions, retries, cost_pico, retry_cost_pico, outcomes"
+        let statement = client == nil
+            ? try connection.statement("SELECT \(columns) FROM execution_rollups WHERE hour_us >= ? AND hour_us < ?")
+            : try connection.statement("SELECT \(columns) FROM execution_rollups WHERE client IN (?, '') AND hour_us >= ? AND hour_us < ?")
+        struct Key: Hashable {
+            var client: String?
+            var workflow: String
+            var status: String
+        }
+        var groups: [Key: ExecutionGroup] = [:]
+        try statement.forEachRow(client.map { [$0] + range } ?? range) { row in
             let workflow = row.string(1)
-            let client = row.string(0).isEmpty ? owners[workflow] : row.string(0)
-            let status = ExecutionStatus(rawValue: row.string(2)) ?? .unknown
-            let key = "\(client ?? "")\u{0}\(workflow)\u{0}\(status.rawValue)"
+            let owner = row.string(0).isEmpty ? owners[workflow] : row.string(0)
+            if let client, owner != client { return }
+            let key = Key(client: owner, workflow: workflow, status: row.string(2))
             var group = groups[key] ?? ExecutionGroup(
-                client: client, workflow: workflow, workflowName: names[workflow], status: status, executions: 0, retries: 0,
-                cost: .zero, retryCost: .zero, outcomes: 0)
+                client: owner, workflow: workflow, workflowName: names[workflow], status: ExecutionStatus(rawValue: key.status) ?? .unknown,
+                executions: 0, retries: 0, cost: .zero, retryCost: .zero, outcomes: 0)
             group.executions += row.int64(3)
             group.retries += row.int64(4)
             group.cost += Money(picoUSD: Int128(row.int64(5)))
@@ -176,17 +182,7 @@ extension AgencyDatabase {
             group.outcomes += row.int64(7)
             groups[key] = group
         }
-        return groups.values.sorted { ($0.client ?? "", $0.workflow, $0.status.rawValue) < ($1.client ?? "", $1.workflow, $1.status.rawValue) }
-    }
-
-    /// Business results reported by events in `[from, to)` (whole hours), by client and workflow.
-    public func outcomes(from: Timestamp, to: Timestamp) throws -> [(client: String?, workflow: String, outcomes: Int64)] {
-        try connection.statement("""
-            SELECT client, workflow, SUM(outcomes) FROM rollups WHERE hour_us >= ? AND hour_us < ? AND outcomes != 0
-            GROUP BY client, workflow
-            """).rows([from.microsecondsSinceEpoch, to.microsecondsSinceEpoch]) { row in
-            let client = row.string(0)
-            return (client.isEmpty ? nil : client, row.string(1), row.int64(2))
-        }
+        return groups.values.filter { $0.executions != 0 }
+            .sorted { ($0.client ?? "", $0.workflow, $0.status.rawValue) < ($1.client ?? "", $1.workflow, $1.status.rawValue) }
     }
 }

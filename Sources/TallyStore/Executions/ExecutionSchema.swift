@@ -15,6 +15,8 @@
 ///   when neither does, resolved through `client_workflows` when a report is made), workflow
 ///   and status: runs, retries, their LLM cost and outcomes. Reports read these, so a month of
 ///   millions of runs is a few thousand rows.
+/// - `rollups_report`: a covering index over the rollup columns reports read, so a month of the
+///   agency's spend is one scan of the index.
 /// - `n8n_instances`: registered n8n instances and their polling state.
 ///
 /// Existing files are upgraded in place: outcomes are read back from each event's raw JSON, and
@@ -101,6 +103,10 @@ enum ExecutionSchema {
             outcomes INTEGER NOT NULL,
             PRIMARY KEY (hour_us, client, workflow, status)
         ) WITHOUT ROWID;
+        CREATE INDEX execution_rollups_by_client ON execution_rollups (client, hour_us);
+
+        -- Reports read a month of rollups through this index alone (no lookups into the table).
+        CREATE INDEX rollups_report ON rollups (hour_us, client, provider, model, workflow, events, unpriced, cost_pico, outcomes);
 
         CREATE TABLE n8n_instances (
             id TEXT PRIMARY KEY,
