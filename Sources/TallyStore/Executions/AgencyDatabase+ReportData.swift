@@ -23,14 +23,14 @@ public struct ReportSpendSums: Sendable {
 
 extension AgencyDatabase {
     /// Spend in the whole hours of `[from, to)` by client, provider, model, workflow and UTC day,
-    /// from the rollups: one scan of the `rollups_report` index for the agency, or of the
+    /// from the rollups: one scan of the covering `rollups_by_hour` index for the agency, or of the
     /// client's rows. Aggregated here rather than by SQL's GROUP BY, which costs twice the scan.
     public func reportSpend(from: Timestamp, to: Timestamp, client: String? = nil) throws -> [ReportSpendKey: ReportSpendSums] {
         let range: [any SQLiteBindable] = [RollupKey.hour(of: from.microsecondsSinceEpoch), RollupKey.hour(of: to.microsecondsSinceEpoch)]
         let statement = client == nil
             ? try connection.statement("""
                 SELECT client, provider, model, workflow, hour_us, events, unpriced, cost_pico, outcomes
-                FROM rollups INDEXED BY rollups_report WHERE hour_us >= ? AND hour_us < ?
+                FROM rollups INDEXED BY rollups_by_hour WHERE hour_us >= ? AND hour_us < ?
                 """)
             : try connection.statement("""
                 SELECT client, provider, model, workflow, hour_us, events, unpriced, cost_pico, outcomes

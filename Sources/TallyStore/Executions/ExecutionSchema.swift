@@ -15,8 +15,8 @@
 ///   when neither does, resolved through `client_workflows` when a report is made), workflow
 ///   and status: runs, retries, their LLM cost and outcomes. Reports read these, so a month of
 ///   millions of runs is a few thousand rows.
-/// - `rollups_report`: a covering index over the rollup columns reports read, so a month of the
-///   agency's spend is one scan of the index.
+/// - `rollups_by_hour` becomes a covering index (every rollup column), so a month of the
+///   agency's spend is one scan of the index, without a lookup into the table per row.
 /// - `n8n_instances`: registered n8n instances and their polling state.
 ///
 /// Existing files are upgraded in place: outcomes are read back from each event's raw JSON, and
@@ -105,8 +105,12 @@ enum ExecutionSchema {
         ) WITHOUT ROWID;
         CREATE INDEX execution_rollups_by_client ON execution_rollups (client, hour_us);
 
-        -- Reports read a month of rollups through this index alone (no lookups into the table).
-        CREATE INDEX rollups_report ON rollups (hour_us, client, provider, model, workflow, events, unpriced, cost_pico, outcomes);
+        -- Agency-wide spend queries and reports read a month of rollups through this index alone
+        -- (every column: no lookup into the table per row, a quarter of the time).
+        DROP INDEX rollups_by_hour;
+        CREATE INDEX rollups_by_hour ON rollups (hour_us, client, provider, model, workflow, instance, api_key, status, source,
+            events, errors, unpriced, cost_pico, outcomes, input_tokens, cache_read_tokens, cache_write_5m_tokens,
+            cache_write_1h_tokens, output_tokens, reasoning_tokens, requests, web_search_calls);
 
         CREATE TABLE n8n_instances (
             id TEXT PRIMARY KEY,
