@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "TallyN8n", dependencies: ["TallyCore", "TallyJSON", asyncHTTPClient, nioCore, nioHTTP1]),
         .target(name: "TallyWebhooks", dependencies: ["TallyCore", "TallyJSON", "TallyStore", asyncHTTPClient, nioCore, nioPosix, nioHTTP1, crypto, logging]),
         // Provider usage and cost (admin APIs, files) kept apart from the ledger; reconciliation and key audit.
-        .target(name: "TallyReconcile", dependencies: ["TallyCore", "TallyJSON", "TallyStore", asyncHTTPClient, nioCore, nioHTTP1, logging]),
+        .target(name: "TallyReconcile", dependencies: ["TallyCore", "TallyJSON", "TallyStore", "TallyReports", asyncHTTPClient, nioCore, nioHTTP1, logging]),
         // Child processes without Foundation's Process (tests and benchmarks run `tally serve`).
         .target(name: "TallyProcess"),
         .executableTarget(
@@ -92,7 +92,7 @@ let package = Package(
                 "TallyWebhooks", "TallyReports", "TallyReconcile", nioCore, nioPosix, crypto,
             ]
         ),
-        .testTarget(name: "TallyReconcileTests", dependencies: ["TallyReconcile", "TallyTestSupport", "TallyCore", "TallyJSON", "TallyStore"]),
+        .testTarget(name: "TallyReconcileTests", dependencies: ["TallyReconcile", "TallyReports", "TallyTestSupport", "TallyCore", "TallyJSON", "TallyStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Testing
+import TallyReports
 import TallyCore
 import TallyReconcile
 
@@ -139,11 +140,11 @@ import TallyReconcile
 
     @Test func formatsCarryTheFindingsAndEscapeHTML() {
         let report = Self.run([Self.ledger("2026-10-01", "key_a", "1")], [Self.billed("2026-10-01", "key_<b>", "2")])
-        #expect(report.markdown().contains("| untracked_key | openai | 2026-10-01 | key_<b> | 2 |"))
-        #expect(report.csv().hasPrefix("day,provider,api_key,tracked,billed,difference,events,unpriced_events,reasons\n"))
-        #expect(report.csv().contains("2026-10-01,openai,key_<b>,0,2,2,0,0,untracked_key"))
-        let html = report.html()
-        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(report.rendered(.markdown).contains("| untracked\\_key | openai | 2026-10-01 | key\\_\\<b\\> | 2 |"))
+        #expect(report.rendered(.csv).contains("Day,Provider,API key,Tracked,Billed,Difference,Events,Unpriced events,Reasons\r\n"))
+        #expect(report.rendered(.csv).contains("2026-10-01,openai,key_<b>,0,2,2,0,0,untracked_key\r\n"))
+        let html = report.rendered(.html)
+        #expect(html.hasPrefix("<!doctype html>"))
         #expect(html.contains("key_&lt;b&gt;"))
         #expect(!html.contains("<script"))
     }

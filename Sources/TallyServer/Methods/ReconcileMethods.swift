@@ -1,6 +1,7 @@
 import TallyCore
 import TallyJSON
 import TallyReconcile
+import TallyReports
 import TallyRPC
 import TallyStore
 
@@ -110,7 +111,7 @@ enum ReconcileMethods {
                     }
                     guard !tolerance.isNegative else { throw RPCError.invalidParam("tolerance", "must not be negative") }
                 }
-                let format = try params.optionalEnum("format", as: ReconcileReport.Format.self) ?? .json
+                let format = try params.optionalEnum("format", as: ReportFormat.self) ?? .json
 
                 let pipeline = try await server.agencies.pipeline(for: principal.agency)
                 // Events keep the provider name as sent ("OpenAI", "azure_openai"): compare canonical names.
@@ -129,12 +130,9 @@ enum ReconcileMethods {
                 let report = Reconciler.reconcile(
                     ledger: provider == nil ? ledger.filter { billedProviders.contains($0.provider) } : ledger,
                     provider: rows, from: from, to: to, tolerance: tolerance)
-                switch format {
-                case .json: return report.jsonValue
-                case .markdown: return ["format": "markdown", "content": .string(report.markdown()), "totals": report.jsonValue["totals"] ?? .null]
-                case .csv: return ["format": "csv", "content": .string(report.csv()), "totals": report.jsonValue["totals"] ?? .null]
-                case .html: return ["format": "html", "content": .string(report.html()), "totals": report.jsonValue["totals"] ?? .null]
-                }
+                guard format != .json else { return report.jsonValue }
+                return ["format": .string(format.rawValue), "content_type": .string(format.contentType), "content": .string(report.rendered(format)),
+                        "totals": report.jsonValue["totals"] ?? .null]
             },
         ]
     }
