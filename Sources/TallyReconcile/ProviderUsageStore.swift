@@ -26,10 +26,7 @@ public actor ProviderUsageStore {
 
     /// Opens (creating if needed) `<directory>/reconcile.sqlite` and brings its schema up to date.
     public init(directory: String, loop: any EventLoop) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = directory + "/" + Self.fileName
-        let connection = try SQLiteConnection(path: path)
-        _ = try Self.migrator.migrate(connection)
+        let (path, connection) = try Self.migrator.open(directory: directory, fileName: Self.fileName)
         self.path = path
         self.loop = loop
         self.connection = connection

@@ -27,10 +27,7 @@ public actor WebhookStore {
     ///   - directory: the agency's folder; created if missing.
     ///   - loop: a store thread, from `StoreExecutor.nextLoop()`.
     public init(directory: String, loop: any EventLoop) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = directory + "/" + Self.fileName
-        let connection = try SQLiteConnection(path: path)
-        try Self.migrator.migrate(connection)
+        let (path, connection) = try Self.migrator.open(directory: directory, fileName: Self.fileName)
         self.path = path
         self.loop = loop
         self.connection = connection

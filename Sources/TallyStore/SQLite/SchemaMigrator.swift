@@ -1,3 +1,5 @@
+import Foundation
+
 /// Upgrades a database file in place, one numbered step at a time, recorded in `PRAGMA user_version`.
 ///
 /// Each step runs in its own transaction, so an interrupted upgrade leaves the file at the last
@@ -19,6 +21,16 @@ public struct SchemaMigrator: Sendable {
     public init(_ migrations: [Migration]) {
         precondition(migrations.enumerated().allSatisfy { $0.offset + 1 == $0.element.version }, "migrations must be numbered 1, 2, 3...")
         self.migrations = migrations
+    }
+
+    /// Opens (creating it and its folder if needed) `<directory>/<fileName>`, a side file of an
+    /// agency such as its webhook outbox, and brings its schema up to date.
+    public func open(directory: String, fileName: String) throws -> (path: String, connection: SQLiteConnection) {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/" + fileName
+        let connection = try SQLiteConnection(path: path)
+        try migrate(connection)
+        return (path, connection)
     }
 
     /// The version this build writes.
