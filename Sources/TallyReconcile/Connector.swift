@@ -43,42 +43,30 @@ public struct ConnectorSettings: Sendable, Hashable {
         guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://"), baseURL.count > 8, !baseURL.contains(" ") else {
             throw .invalidSetting(field: "base_url", reason: "give an http:// or https:// URL, e.g. \(Self.defaultBaseURLs[provider] ?? "https://...")")
         }
-        switch (adminKeyEnvironment, adminKeyFile) {
-        case (nil, nil): throw .invalidSetting(field: "admin_key_env", reason: "name the environment variable (admin_key_env) or the file (admin_key_file) that holds the admin key")
-        case (.some, .some): throw .invalidSetting(field: "admin_key_file", reason: "give admin_key_env or admin_key_file, not both")
-        case (let name?, nil):
-            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !APIKeyReference.looksLikeSecret(name), !name.hasPrefix("sk") else {
-                throw .invalidSetting(field: "admin_key_env", reason: "give the name of an environment variable (letters, digits, _), never the key itself")
-            }
-        case (nil, let path?):
-            guard path.hasPrefix("/") else { throw .invalidSetting(field: "admin_key_file", reason: "give an absolute path") }
-        }
+        _ = try adminKeySource()
         guard Self.intervalRange.contains(intervalSeconds) else {
             throw .invalidSetting(field: "interval_seconds", reason: "must be within \(Self.intervalRange.lowerBound)...\(Self.intervalRange.upperBound)")
         }
     }
 
-    /// The process environment, read at each call (a variable set after the start is seen).
-    public static let processEnvironment: @Sendable (String) -> String? = { name in getenv(name).map { String(cString: $0) } }
+    /// Where the admin key is kept (the settings name exactly one source).
+    func adminKeySource() throws(ReconcileError) -> SecretSource {
+        do {
+            return try SecretSource.choose(environment: adminKeyEnvironment, file: adminKeyFile, environmentField: "admin_key_env", fileField: "admin_key_file")
+        } catch { throw .invalidSetting(field: error.field, reason: error.reason) }
+    }
 
     /// Reads the admin key from the environment variable or file named in the settings.
-    public func adminKey(environment: (String) -> String? = ConnectorSettings.processEnvironment) throws(ReconcileError) -> String {
-        if let name = adminKeyEnvironment {
-            guard let value = environment(name)?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
-                throw .missingEnvironmentVariable(name)
-            }
-            return value
-        }
-        guard let path = adminKeyFile else { throw .invalidSetting(field: "admin_key_env", reason: "no admin key source is set") }
-        let text: String
+    public func adminKey(environment: (String) -> String? = SecretSource.processEnvironment) throws(ReconcileError) -> String {
+        let source = try adminKeySource()
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            return try source.read(environment: environment)
         } catch {
-            throw .unreadableKeyFile(path: path, reason: (error as NSError).localizedDescription)
+            switch error {
+            case .variableNotSet(let name): throw .missingEnvironmentVariable(name)
+            case .unreadableFile(let path, let reason): throw .unreadableKeyFile(path: path, reason: reason)
+            }
         }
-        let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !key.isEmpty else { throw .unreadableKeyFile(path: path, reason: "the file is empty") }
-        return key
     }
 
     /// Listed by `reconcile.connectors.list`: where the key comes from, never the key.

@@ -44,7 +44,7 @@ public actor ConnectorPoller {
     public static let scheduledDays: Int64 = 31
 
     public init(store: ProviderUsageStore, logger: Logger = Logger(label: "tally.reconcile"),
-                environment: @escaping @Sendable (String) -> String? = ConnectorSettings.processEnvironment,
+                environment: @escaping @Sendable (String) -> String? = SecretSource.processEnvironment,
                 onPulled: @escaping @Sendable (PullResult) async -> Void = { _ in },
                 clock: @escaping @Sendable () -> Timestamp = { .now }, tick: Duration = ConnectorPoller.defaultTick) {
         self.store = store

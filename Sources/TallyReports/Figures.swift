@@ -29,7 +29,7 @@ public enum Figures {
     /// nil when there is no previous figure to compare with.
     public static func change(_ current: Money, from previous: Money) -> String? {
         guard !previous.isZero else { return nil }
-        let delta = Money(picoUSD: (current.picoUSD - previous.picoUSD) * 100 * Money.picoPerUSD / previous.picoUSD.magnitude.toInt128)
+        let delta = Money(picoUSD: (current.picoUSD - previous.picoUSD) * 100 * Money.picoPerUSD / abs(previous.picoUSD))
         let text = delta.formatted(decimalPlaces: 1)
         return delta.isNegative ? text : "+" + text
     }
@@ -42,8 +42,4 @@ public enum Figures {
 
     /// Hours from a decimal number of minutes (pico-units), two decimals: "12.50".
     public static func hours(minutes: Money) -> String { Money(picoUSD: minutes.picoUSD / 60).formatted(decimalPlaces: 2) }
-}
-
-extension UInt128 {
-    var toInt128: Int128 { Int128(self) }
 }

@@ -32,7 +32,7 @@ import TallyJSON
         for (json, field) in [
             (["type": "retainer"] as JSONValue, "plan.fee"), (["type": "flat"], "plan.type"), ("cost_plus", "plan"),
             (["type": "cost_plus", "markup_percent": "-1"], "plan.markup_percent"), (["type": "cost_plus", "markup": 5], "plan.markup"),
-            (["type": "cost_plus", "markup_percent": 1e400], "plan.markup_percent"),
+            (["type": "cost_plus", "markup_percent": "1e400"], "plan.markup_percent"),
         ] {
             #expect(throws: BillingPlanError.self) { try BillingPlan.decode(json) }
             do { _ = try BillingPlan.decode(json) } catch { #expect(error.field == field, "\(json.jsonText)") }

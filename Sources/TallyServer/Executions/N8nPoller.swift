@@ -40,6 +40,9 @@ actor N8nPoller {
     private var inFlight: [String: Task<Summary, any Error>] = [:]
     /// When each instance was last polled by the loop (its interval counts from there).
     private var lastTick: [String: ContinuousClock.Instant] = [:]
+    /// The registered instances' settings, read once and again after ``instancesChanged()``
+    /// (not every second from the agency file).
+    private var instances: [(id: String, settings: N8nInstanceSettings)]?
 
     init(pipeline: AgencyPipeline, logger: Logger) {
         self.pipeline = pipeline
@@ -65,15 +68,21 @@ actor N8nPoller {
         inFlight.removeAll()
     }
 
+    /// Called after `n8n.register` or `n8n.unregister`: the next turn of the loop reads the instances again.
+    func instancesChanged() { instances = nil }
+
     private func pollDueInstances() async {
-        guard state == .running, let records = try? await pipeline.n8nInstances() else { return }
+        guard state == .running else { return }
+        if instances == nil {
+            guard let records = try? await pipeline.n8nInstances() else { return }
+            instances = records.compactMap { record in (try? N8nInstanceSettings(json: record.settings)).map { (record.id, $0) } }
+        }
         let now = ContinuousClock.now
-        for record in records {
-            guard let settings = try? N8nInstanceSettings(json: record.settings) else { continue }
-            if let last = lastTick[record.id], now - last < settings.interval { continue }
-            lastTick[record.id] = now
-            do { _ = try await poll(record.id) } catch {
-                logger.warning("n8n poll failed", metadata: ["instance": "\(record.id)", "error": "\(error)"])
+        for (id, settings) in instances ?? [] {
+            if let last = lastTick[id], now - last < settings.interval { continue }
+            lastTick[id] = now
+            do { _ = try await poll(id) } catch {
+                logger.warning("n8n poll failed", metadata: ["instance": "\(id)", "error": "\(error)"])
             }
         }
     }
@@ -112,8 +121,10 @@ actor N8nPoller {
             let key: String
             do {
                 settings = try N8nInstanceSettings(json: record.settings)
-                key = try settings.apiKey()
             } catch { throw Failure.settings(error) }
+            do {
+                key = try settings.apiKey.read()
+            } catch { throw Failure.settings(.init(field: settings.apiKeyField, reason: error.description)) }
             let client = N8nClient(instance: id, baseURL: settings.baseURL, apiKey: key)
             let result = try await N8nPoll.run(watermark: state.watermark, now: now) { cursor in try await client.page(cursor: cursor) }
             let outcomes = try await pipeline.upsertExecutions(result.executions, source: "n8n")

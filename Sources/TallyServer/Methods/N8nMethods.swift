@@ -22,6 +22,7 @@ enum N8nMethods {
                         intervalSeconds: try params.optionalInt("interval_seconds") ?? N8nInstanceSettings.defaultIntervalSeconds)
                 } catch let invalid as N8nInstanceSettings.Invalid { throw RPCError.invalidParam(invalid.field, invalid.reason) }
                 let created = try await server.agencies.pipeline(for: principal.agency).putN8nInstance(id: id, settings: settings.jsonValue)
+                try await server.agencies.n8nPoller(for: principal.agency).instancesChanged()
                 return ["instance": instanceJSON(id: id, settings: settings, state: N8nPollState()), "created": .bool(created)]
             },
             RPCMethod("n8n.list", access: .role(.admin), params: []) { _, context in
@@ -36,6 +37,7 @@ enum N8nMethods {
                 let principal = try context.requirePrincipal()
                 let id = try params.string("id")
                 guard try await server.agencies.pipeline(for: principal.agency).deleteN8nInstance(id: id) else { throw RPCError.n8nInstanceNotFound(id) }
+                try await server.agencies.n8nPoller(for: principal.agency).instancesChanged()
                 return ["unregistered": .string(id)]
             },
             RPCMethod("n8n.poll", access: .role(.admin), params: ["id"], required: ["id"]) { params, context in
