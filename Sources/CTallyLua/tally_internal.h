@@ -14,6 +14,7 @@
 struct tally_member;
 struct tally_object;
 struct tally_lazy_table;
+struct tally_child;
 
 typedef struct {
     int level;
@@ -62,9 +63,15 @@ struct tally_vm {
     void *event_context;
     tally_open_fn open;
     tally_push_array_fn push_array;
+    tally_field_fn field;
     int lazy_metatable;
     struct tally_lazy_table *lazy;
     uint32_t lazy_count, lazy_capacity;
+    // Tables read from lazy tables during the current call, so a second read returns the same
+    // table: slot i of the registry table `child_tables` holds children[i]'s table.
+    struct tally_child *children;
+    uint32_t child_count, child_capacity;
+    int child_tables;
     char *arena;
     uint32_t arena_used, arena_capacity;
     struct tally_member *members;

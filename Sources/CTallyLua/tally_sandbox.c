@@ -104,6 +104,16 @@ static int sandbox_print(lua_State *L) {
     return 0;
 }
 
+// type(v), as Lua's, but answering from the type names interned at install (upvalues): Lua's
+// own interns the name again on every call, and rules call type() on most fields they read
+// (measured: a fifth of the default rules' time).
+static int sandbox_type(lua_State *L) {
+    int type = lua_type(L, 1);
+    luaL_argcheck(L, type != LUA_TNONE, 1, "value expected");
+    lua_pushvalue(L, lua_upvalueindex(type + 1));
+    return 1;
+}
+
 static void remove_fields(lua_State *L, int table, const char *const *names) {
     for (; *names != NULL; names++) {
         lua_pushnil(L);
@@ -130,6 +140,9 @@ int tally_sandbox_install(lua_State *L) {
     lua_setfield(L, 1, "xpcall");
     lua_pushcfunction(L, sandbox_print);
     lua_setfield(L, 1, "print");
+    for (int type = 0; type < LUA_NUMTYPES; type++) lua_pushstring(L, lua_typename(L, type));
+    lua_pushcclosure(L, sandbox_type, LUA_NUMTYPES);
+    lua_setfield(L, 1, "type");
 
     lua_getfield(L, 1, LUA_STRLIBNAME);  // 2
     static const char *const removed_string[] = {"dump", NULL};

@@ -43,10 +43,19 @@ do {
         await server.stop()
     }
     if which == "rules" || which == "all" {
-        header("attribution with the shipped default rules (one Lua state, typical events)")
-        let rulesFolder = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("rules/default").path
+        // `--rules DIR` measures another rule set on the same events.
+        let rulesFolder = arguments.firstIndex(of: "--rules").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("rules/default").path
+        header("attribution with the rules in \(rulesFolder) (one Lua state, typical events)")
         let runtime = try RuleRuntime(source: try RuleSetSource.load(directory: rulesFolder))
-        print(try AttributionBenchmark.measure(runtime))
+        // `--path ingest` or `--path json` measures one of the two (for a profiler).
+        let path = arguments.firstIndex(of: "--path").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } ?? "both"
+        if path != "json" {
+            print("ingest (validated events):  \(try AttributionBenchmark.measure(runtime, events: AttributionBenchmark.typicalUsageEvents))")
+        }
+        if path != "ingest" {
+            print("rules.test (JSON events):   \(try AttributionBenchmark.measure(runtime, events: AttributionBenchmark.typicalEvents))")
+        }
     }
     if which == "ingest" || which == "all" {
         let events = option("--events", default: 200_000)

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
+import TallyCore
 import TallyJSON
 
 /// One agency's rules: the version serving now, reloads that never replace it with a broken
@@ -83,8 +84,25 @@ public actor AgencyRules {
         return (runtime.version, events.map { event in Result { () throws(RuleError) -> Attribution in try runtime.attribute(event) } })
     }
 
-    /// Attributes a batch of typed events (see ``RuleArgument``), the ingest fast path: no
-    /// `JSONValue` is built per event.
+    /// Attributes a batch of validated events, ingest's path (see ``RuleRuntime/attribute(_:)-(UsageEvent)``).
+    public func attribute(events: [UsageEvent]) -> (version: RuleVersion?, results: [Result<Attribution, RuleError>]) {
+        guard let runtime else {
+            let error = unavailable()
+            return (nil, events.map { event in
+                var error = error
+                error.eventID = event.id
+                return .failure(error)
+            })
+        }
+        let results = events.withUnsafeBufferPointer { events in
+            (0..<events.count).map { index in
+                Result { () throws(RuleError) -> Attribution in try runtime.attribute(at: events.baseAddress! + index) }
+            }
+        }
+        return (runtime.version, results)
+    }
+
+    /// Attributes a batch of typed events (see ``RuleArgument``): no `JSONValue` is built per event.
     public func attribute<Event: RuleArgument & Sendable>(events: [Event]) -> (version: RuleVersion?, results: [Result<Attribution, RuleError>]) {
         guard let runtime else {
             let error = unavailable()

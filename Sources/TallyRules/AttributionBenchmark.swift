@@ -1,4 +1,5 @@
 import CLua
+import TallyCore
 import TallyJSON
 
 #if canImport(Glibc)
@@ -54,18 +55,43 @@ public enum AttributionBenchmark {
         ]
     }()
 
-    /// Attributes `events` round-robin; errors (if the rules fail) are thrown.
+    /// ``typicalEvents`` validated as ingest validates them: what `ingest.events` hands the rules.
+    public static let typicalUsageEvents: [UsageEvent] = typicalEvents.map { json in
+        try! UsageEvent.decode(json, receivedAt: Timestamp(microsecondsSinceEpoch: 0), fingerprint: { $0 })
+    }
+
+    /// Attributes validated events round-robin, as ingest does; errors (if the rules fail) are thrown.
     public static func measure(
-        _ runtime: RuleRuntime, events: [JSONValue] = typicalEvents, rounds: Int = 30, eventsPerRound: Int = 3000
+        _ runtime: RuleRuntime, events: [UsageEvent] = typicalUsageEvents, rounds: Int = 30, eventsPerRound: Int = 3000
     ) throws(RuleError) -> Measurement {
-        precondition(!events.isEmpty && rounds > 0 && eventsPerRound > 0)
-        for event in events { _ = try runtime.attribute(event) }  // warm up
+        // Through the buffer, as ``AgencyRules`` attributes a batch.
+        try events.withUnsafeBufferPointer { (events) throws(RuleError) in
+            try measure(count: events.count, rounds: rounds, eventsPerRound: eventsPerRound) { (index) throws(RuleError) in
+                _ = try runtime.attribute(at: events.baseAddress! + index)
+            }
+        }
+    }
+
+    /// Attributes JSON events round-robin, as `rules.test` and dry runs do.
+    public static func measure(
+        _ runtime: RuleRuntime, events: [JSONValue], rounds: Int = 30, eventsPerRound: Int = 3000
+    ) throws(RuleError) -> Measurement {
+        try measure(count: events.count, rounds: rounds, eventsPerRound: eventsPerRound) { (index) throws(RuleError) in
+            _ = try runtime.attribute(events[index])
+        }
+    }
+
+    private static func measure(
+        count: Int, rounds: Int, eventsPerRound: Int, attribute: (Int) throws(RuleError) -> Void
+    ) throws(RuleError) -> Measurement {
+        precondition(count > 0 && rounds > 0 && eventsPerRound > 0)
+        for index in 0..<count { try attribute(index) }  // warm up
         var perEvent: [Double] = []
         perEvent.reserveCapacity(rounds)
         for _ in 0..<rounds {
             let start = monotonicNanoseconds()
             for index in 0..<eventsPerRound {
-                _ = try runtime.attribute(events[index % events.count])
+                try attribute(index % count)
             }
             perEvent.append(Double(monotonicNanoseconds() - start) / Double(eventsPerRound))
         }

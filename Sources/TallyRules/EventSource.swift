@@ -1,23 +1,47 @@
 import CLua
 import CTallyLua
+import TallyCore
 import TallyJSON
 
-/// Registers a call's JSON argument with the C side's lazy tables (Sources/CTallyLua/tally_event.c).
+/// Hands a call's argument to the C side's lazy tables (Sources/CTallyLua/tally_event.c).
 ///
-/// The top-level object's members are registered before the call (keys, scalars and string
-/// bytes are copied into the VM's arena; nested objects and arrays are kept here and given a
-/// host id). The C side answers field reads itself and calls back only to open a nested object
-/// (registered the same way) or to push an array, so a rule pays only for what it reads.
+/// A JSON or ``RuleArgument`` argument has its top-level members registered before the call
+/// (keys, scalars and string bytes are copied into the VM's arena; nested objects and arrays
+/// are kept here and given a host id). The C side answers field reads itself and calls back
+/// only to open a nested object (registered the same way) or to push an array.
+///
+/// A ``UsageEvent`` (ingest's hot path) registers nothing: the C side calls back for each field
+/// a rule reads, and this class answers from the event, which the caller keeps alive and
+/// unchanged for the call (``pushEvent(at:)``). Rules read a handful of an event's two dozen
+/// fields, so this costs a fraction of registering them all.
 final class EventSource {
-    /// Nested objects and arrays of the current argument, by host id.
-    private var nested: [JSONValue] = []
+    /// Nested objects and arrays of the current argument, by host id. Only this class touches
+    /// it, one call at a time, so the dynamic exclusivity check is skipped on the hot path.
+    @exclusivity(unchecked) private var nested: [JSONValue] = []
     let handle: OpaquePointer
     private let state: OpaquePointer
+    /// The typed event of the current call, between ``pushEvent(at:)`` and ``endEvent()``.
+    @exclusivity(unchecked) private var event: UnsafePointer<UsageEvent>?
 
     init(handle: OpaquePointer, state: OpaquePointer) {
         self.handle = handle
         self.state = state
         nested.reserveCapacity(8)
+    }
+
+    /// Pushes the event at `event` as a lazy table answered field by field. The event must stay
+    /// valid and unchanged until ``endEvent()``, called once the results are read (reading
+    /// them may convert the table).
+    func pushEvent(at event: UnsafePointer<UsageEvent>) {
+        if !nested.isEmpty { nested.removeAll(keepingCapacity: true) }
+        self.event = event
+        tally_vm_begin_argument(handle)
+        tally_vm_push_host_object(handle, UsageEvent.RuleObject.event.rawValue)
+    }
+
+    /// Forgets the event of ``pushEvent(at:)``: its tables then read as empty.
+    func endEvent() {
+        event = nil
     }
 
     /// Pushes a call's argument: an object as a lazy table, anything else directly.
@@ -38,7 +62,7 @@ final class EventSource {
         tally_vm_push_lazy_object(handle, object)
     }
 
-    private func push(_ value: JSONValue, depth: Int) {
+    func push(_ value: JSONValue, depth: Int) {
         switch value {
         case .object(let members):
             guard depth < LuaVM.maximumDepth else { return lua_pushnil(state) }
@@ -103,6 +127,11 @@ final class EventSource {
                 tally_event_add_string(
                     handle, key, length, UnsafeRawPointer(valueBytes.baseAddress)?.assumingMemoryBound(to: CChar.self), valueBytes.count)
             }
+        case .object(let members) where members.isEmpty:
+            // Common (`metadata: {}`): registered now, so reading it needs no call back.
+            let object = tally_event_begin_object(handle)
+            tally_event_end_object(handle)
+            tally_event_add_object(handle, key, length, object)
         case .object:
             nested.append(member)
             tally_event_add_nested(handle, key, length, Int32(TALLY_VALUE_OBJECT.rawValue), Int32(nested.count - 1))
@@ -112,10 +141,28 @@ final class EventSource {
         }
     }
 
-    /// Called by the C side when a script first reads nested object `host`: registers it.
-    fileprivate func open(host: Int) -> Int32 {
-        guard host < nested.count, case .object(let members) = nested[host] else { return register([:]) }
+    /// Called by the C side when a script first reads nested object `host`, or iterates a
+    /// typed event's object: registers it.
+    fileprivate func open(host: Int32) -> Int32 {
+        if host < 0 {
+            let object = tally_event_begin_object(handle)
+            if let event, let typed = UsageEvent.RuleObject(rawValue: host) {
+                var writer = RuleArgumentWriter(source: self)
+                event.pointee.writeRuleMembers(of: typed, to: &writer)
+            }
+            tally_event_end_object(handle)
+            return object
+        }
+        guard Int(host) < nested.count, case .object(let members) = nested[Int(host)] else { return register([:]) }
         return register(members)
+    }
+
+    /// Called by the C side when a script reads member `key` of a typed event's object: pushes
+    /// it, or returns false when the event has no such member.
+    fileprivate func field(host: Int32, key: RuleMemberKey) -> Bool {
+        guard let event, let typed = UsageEvent.RuleObject(rawValue: host) else { return false }
+        var pusher = RuleMemberPusher(source: self, state: state, handle: handle)
+        return UsageEvent.pushRuleMember(of: typed, named: key, in: event, to: &pusher)
     }
 
     /// Called by the C side when a script first reads nested array `host`.
@@ -127,11 +174,15 @@ final class EventSource {
     /// Installs the callbacks. The VM owns `self`, so the unretained context outlives their use.
     func install() {
         let open: tally_open_fn = { context, _, host in
-            Unmanaged<EventSource>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.open(host: Int(host)) }
+            Unmanaged<EventSource>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.open(host: host) }
         }
         let pushArray: tally_push_array_fn = { context, _, host in
             Unmanaged<EventSource>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.pushArray(host: Int(host)) }
         }
-        tally_vm_set_event_source(handle, Unmanaged.passUnretained(self).toOpaque(), open, pushArray)
+        let field: tally_field_fn = { context, _, host, key, length in
+            let key = RuleMemberKey(bytes: UnsafeRawBufferPointer(start: key, count: length))
+            return Unmanaged<EventSource>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.field(host: host, key: key) } ? 1 : 0
+        }
+        tally_vm_set_event_source(handle, Unmanaged.passUnretained(self).toOpaque(), open, pushArray, field)
     }
 }

@@ -1,5 +1,6 @@
 import CLua
 import CTallyLua
+import TallyCore
 import TallyJSON
 
 /// A value that rules can receive as their argument (an event, a budget status) without first
@@ -63,10 +64,17 @@ public struct RuleArgumentWriter {
     }
 
     public mutating func string(_ key: StaticString, _ value: String?) {
-        guard var value else { return }
+        guard let value else { return }
         withKey(key) { keyPointer, keyLength in
-            value.withUTF8 { bytes in
+            // Borrows the string's own UTF-8 (no copy, no retain); only a bridged string is copied.
+            let added: Void? = value.utf8.withContiguousStorageIfAvailable { bytes in
                 tally_event_add_string(handle, keyPointer, keyLength, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count)
+            }
+            if added == nil {
+                var copy = value
+                copy.withUTF8 { bytes in
+                    tally_event_add_string(handle, keyPointer, keyLength, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count)
+                }
             }
         }
     }
@@ -90,6 +98,17 @@ public struct RuleArgumentWriter {
         let type = value ? TALLY_VALUE_TRUE.rawValue : TALLY_VALUE_FALSE.rawValue
         withKey(key) { tally_event_add_scalar(handle, $0, $1, Int32(type), 0, 0) }
     }
+
+    /// An instant, read by the rules as its RFC 3339 string (``Timestamp/rfc3339``), which is
+    /// formatted only if a rule reads it.
+    public mutating func timestamp(_ key: StaticString, _ value: Timestamp?) {
+        guard let value else { return }
+        guard Self.fourDigitYears.contains(value.microsecondsSinceEpoch) else { return string(key, value.rfc3339) }
+        withKey(key) { tally_event_add_timestamp(handle, $0, $1, value.microsecondsSinceEpoch) }
+    }
+
+    /// 0000-01-01T00:00:00Z up to 10000-01-01T00:00:00Z, the years the C formatter writes.
+    static let fourDigitYears: Range<Int64> = -62_167_219_200_000_000..<253_402_300_800_000_000
 
     /// Any JSON value; objects and arrays are converted only if the rules read them.
     public mutating func json(_ key: StaticString, _ value: JSONValue?) {

@@ -1,6 +1,7 @@
 import CLua
 import CTallyLua
 import Logging
+import TallyCore
 import TallyJSON
 
 /// A rule set compiled into its own sandboxed Lua state, smoke-tested and ready to serve.
@@ -59,15 +60,34 @@ public final class RuleRuntime {
 
     /// Runs `attribute(event)` from `attribution.lua`: which client this event's spend belongs to.
     ///
-    /// The hot path of ingest: one pcall into a state kept warm, the event passed as a table whose
-    /// fields are converted only when the rule reads them, and no hook armed unless the deadline
-    /// passes. For typed events, ``attribute(_:)-(RuleArgument)`` skips building a `JSONValue`.
+    /// One pcall into a state kept warm, the event passed as a table whose fields are converted
+    /// only when the rule reads them, and no hook armed unless the deadline passes. Ingest's
+    /// validated events take ``attribute(_:)-(UsageEvent)``, which builds no `JSONValue`.
     public func attribute(_ event: JSONValue) throws(RuleError) -> Attribution {
         try attribute(event, deadline: callDeadline)
     }
 
-    /// Runs `attribute(event)` on a typed event that writes its own fields (see ``RuleArgument``):
-    /// the fast path for ingest, with no `JSONValue` built per event.
+    /// Runs `attribute(event)` on a validated event: the hot path of ingest. Nothing is
+    /// converted up front; each field is pushed when the rule first reads it.
+    public func attribute(_ event: UsageEvent) throws(RuleError) -> Attribution {
+        try withUnsafePointer(to: event) { (event) throws(RuleError) -> Attribution in try attribute(at: event) }
+    }
+
+    /// Runs `attribute(event)` on the event at `event`, which must stay valid and unchanged
+    /// until this returns. Batches go through the array's buffer this way: passing each event
+    /// by value can copy it, a retain and a release per field, which costs as much as the rules.
+    public func attribute(at event: UnsafePointer<UsageEvent>) throws(RuleError) -> Attribution {
+        let compiled = self.compiled
+        let vm = compiled.vm
+        lua_settop(vm.state, 0)
+        lua_rawgeti(vm.state, tally_lua_registryindex(), lua_Integer(compiled.attribute))
+        vm.events.pushEvent(at: event)
+        defer { vm.events.endEvent() }
+        return try finishAttribute(vm, deadline: callDeadline, eventID: event.pointee.id)
+    }
+
+    /// Runs `attribute(event)` on a typed event that writes its own fields (see ``RuleArgument``),
+    /// with no `JSONValue` built per event.
     public func attribute(_ event: some RuleArgument) throws(RuleError) -> Attribution {
         let compiled = self.compiled
         let vm = compiled.vm

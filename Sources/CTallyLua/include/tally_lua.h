@@ -122,6 +122,8 @@ typedef enum {
     TALLY_VALUE_STRING = 4,
     TALLY_VALUE_OBJECT = 5,
     TALLY_VALUE_ARRAY = 6,
+    /// Microseconds since 1970-01-01T00:00:00Z, read as an RFC 3339 string in UTC.
+    TALLY_VALUE_TIMESTAMP = 7,
 } tally_value_type;
 
 /// Registers nested object `host` (tally_event_begin_object, one tally_event_add_* per member,
@@ -131,7 +133,13 @@ typedef int (*tally_open_fn)(void *context, lua_State *L, int host);
 /// Pushes nested array `host` as a plain table (its objects as lazy tables). Same rules.
 typedef void (*tally_push_array_fn)(void *context, lua_State *L, int host);
 
-void tally_vm_set_event_source(tally_vm *vm, void *context, tally_open_fn open, tally_push_array_fn push_array);
+/// Pushes member `key` of host object `host` (see tally_vm_push_host_object) and returns 1, or
+/// returns 0 without pushing when the object has no such member. Same rules as `open`; for a
+/// host object, `open` registers all its members (for pairs and conversions).
+typedef int (*tally_field_fn)(void *context, lua_State *L, int host, const char *key, size_t key_length);
+
+void tally_vm_set_event_source(
+    tally_vm *vm, void *context, tally_open_fn open, tally_push_array_fn push_array, tally_field_fn field);
 /// Starts a new call's argument: forgets the registered objects; lazy tables of earlier calls
 /// go stale (reading an unread field from one raises an error).
 void tally_vm_begin_argument(tally_vm *vm);
@@ -142,12 +150,22 @@ void tally_event_end_object(tally_vm *vm);
 /// Adds a false/true/integer/number member to the object being registered.
 void tally_event_add_scalar(tally_vm *vm, const char *key, size_t key_length, int type, lua_Integer integer, lua_Number number);
 void tally_event_add_string(tally_vm *vm, const char *key, size_t key_length, const char *value, size_t value_length);
+/// Adds an instant (microseconds since the epoch, years 0000 to 9999) that a script reads as
+/// the RFC 3339 string "2026-11-03T12:00:00.123Z" (fraction only when non-zero, no trailing
+/// zeros): the same text as Swift's `Timestamp.rfc3339`, formatted only if a rule reads it.
+void tally_event_add_timestamp(tally_vm *vm, const char *key, size_t key_length, int64_t microseconds);
+/// Pushes an instant as tally_event_add_timestamp's members read (years 0000 to 9999).
+void tally_lua_push_timestamp(lua_State *L, int64_t microseconds);
 /// Adds an object or array member, resolved later through the callbacks with `host`.
 void tally_event_add_nested(tally_vm *vm, const char *key, size_t key_length, int type, int host);
 /// Adds an object member that is already registered (`object` from tally_event_begin_object).
 void tally_event_add_object(tally_vm *vm, const char *key, size_t key_length, int object);
 /// Pushes a lazy table for registered object `object`.
 void tally_vm_push_lazy_object(tally_vm *vm, int object);
+/// Pushes a lazy table whose members the host answers one read at a time (`field`), with
+/// nothing registered up front: the fast path for typed events, whose rules read a few of
+/// their many fields. It is registered through `open` only if a script iterates it.
+void tally_vm_push_host_object(tally_vm *vm, int host);
 /// The registered object behind the lazy table at `index` (current call only), or -1.
 int tally_vm_lazy_object(tally_vm *vm, int index);
 /// Pushes a plain table with every member of registered object `object`.

@@ -44,7 +44,7 @@ extension AgencyPipeline {
                 events.append((candidate, event))
             }
             // The rules run on their own actor; the writes come back to this one.
-            let (version, results) = await rules.attribute(events: events.map { $0.1.ruleView })
+            let (version, results) = await rules.attribute(events: events.map(\.1))
             summary.ruleVersion = version?.short
             try database.transaction {
                 for ((candidate, _), result) in zip(events, results) {

@@ -10,7 +10,7 @@ import TallyRules
 enum RuleAttribution {
     static func decide(_ events: [UsageEvent], rules: AgencyRules, metrics: ServerMetrics) async -> [AttributionDecision] {
         guard !events.isEmpty else { return [] }
-        let (version, results) = await rules.attribute(events: events.map(\.ruleView))
+        let (version, results) = await rules.attribute(events: events)
         return zip(events, results).map { event, result in
             switch result {
             case .success(let attribution):
