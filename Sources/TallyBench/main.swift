@@ -50,11 +50,12 @@ do {
         let runtime = try RuleRuntime(source: try RuleSetSource.load(directory: rulesFolder))
         // `--path ingest` or `--path json` measures one of the two (for a profiler).
         let path = arguments.firstIndex(of: "--path").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } ?? "both"
+        let rounds = option("--rounds", default: 30)
         if path != "json" {
-            print("ingest (validated events):  \(try AttributionBenchmark.measure(runtime, events: AttributionBenchmark.typicalUsageEvents))")
+            print("ingest (validated events):  \(try AttributionBenchmark.measure(runtime, events: AttributionBenchmark.typicalUsageEvents, rounds: rounds))")
         }
         if path != "ingest" {
-            print("rules.test (JSON events):   \(try AttributionBenchmark.measure(runtime, events: AttributionBenchmark.typicalEvents))")
+            print("rules.test (JSON events):   \(try AttributionBenchmark.measure(runtime, events: AttributionBenchmark.typicalEvents, rounds: rounds))")
         }
     }
     if which == "ingest" || which == "all" {

@@ -33,15 +33,9 @@ struct RuleMemberPusher {
     let handle: OpaquePointer
 
     mutating func string(_ value: String?) -> Bool {
-        guard let value else { return false }
-        let pushed: Void? = value.utf8.withContiguousStorageIfAvailable { bytes in
+        guard var value else { return false }
+        value.withUTF8 { bytes in
             _ = lua_pushlstring(state, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count)
-        }
-        if pushed == nil {
-            var copy = value
-            copy.withUTF8 { bytes in
-                _ = lua_pushlstring(state, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count)
-            }
         }
         return true
     }

@@ -113,4 +113,32 @@ struct UsageEventViewTests {
             #expect(try result.get() == runtime.attribute(event))
         }
     }
+
+    /// Attacks through the fields of a validated event end that call only, with the event named,
+    /// and the next event is served normally.
+    @Test(arguments: [
+        ("while true do local _ = event.workflow.name end", RuleError.Kind.timeout),
+        ("local s = event.model while true do s = s .. s end", .memory),
+        ("local t = {} for i = 1, 1e8 do t[i] = event.usage end", .memory),
+        ("return event.workflow.name.x.y", .runtime),
+        ("kept = event", .runtime),
+        ("return event", .invalidResult),
+    ])
+    func attacksThroughTheEventAreContained(attack: String, kind: RuleError.Kind) throws {
+        let runtime = try RuleRuntime(source: RuleSetSource(attribution: module("""
+            if event.id == "attack" then \(attack) end
+            return event.client, event.workflow and event.workflow.name
+            """)), limits: RuleLimits(callDeadline: .milliseconds(200), loadDeadline: .seconds(10), memoryLimit: 8 << 20))
+        let attack = try Self.validated(["id": "attack", "provider": "openai", "model": "gpt-4o", "usage": ["input_tokens": 1], "workflow": ["name": "w"]])
+        #expect {
+            try runtime.attribute(attack)
+        } throws: { error in
+            let error = error as! RuleError
+            return error.kind == kind && error.eventID == "attack"
+        }
+        for index in 0..<3 {
+            let normal = try Self.validated(["id": .string("n\(index)"), "provider": "openai", "model": "m", "usage": ["input_tokens": 1], "client": "acme", "workflow": ["name": "flow"]])
+            #expect(try runtime.attribute(normal) == Attribution(client: "acme", reason: "flow"))
+        }
+    }
 }
