@@ -73,46 +73,41 @@ public actor AgencyRules {
     /// Attributes a batch in one actor hop; each event succeeds or fails on its own. Also
     /// returns the version that produced the results, to stamp on the ledger entries.
     public func attribute(events: [JSONValue]) -> (version: RuleVersion?, results: [Result<Attribution, RuleError>]) {
-        guard let runtime else {
-            let error = unavailable()
-            return (nil, events.map { event in
-                var error = error
-                error.eventID = event["id"]?.stringValue
-                return .failure(error)
-            })
+        attributeBatch(count: events.count, id: { events[$0]["id"]?.stringValue }) { (runtime, index) throws(RuleError) in
+            try runtime.attribute(events[index])
         }
-        return (runtime.version, events.map { event in Result { () throws(RuleError) -> Attribution in try runtime.attribute(event) } })
     }
 
-    /// Attributes a batch of validated events, ingest's path (see ``RuleRuntime/attribute(_:)-(UsageEvent)``).
+    /// Attributes a batch of validated events, ingest's path (see ``RuleRuntime/attribute(at:)``).
     public func attribute(events: [UsageEvent]) -> (version: RuleVersion?, results: [Result<Attribution, RuleError>]) {
-        guard let runtime else {
-            let error = unavailable()
-            return (nil, events.map { event in
-                var error = error
-                error.eventID = event.id
-                return .failure(error)
-            })
-        }
-        let results = events.withUnsafeBufferPointer { events in
-            (0..<events.count).map { index in
-                Result { () throws(RuleError) -> Attribution in try runtime.attribute(at: events.baseAddress! + index) }
+        events.withUnsafeBufferPointer { events in
+            attributeBatch(count: events.count, id: { events[$0].id }) { (runtime, index) throws(RuleError) in
+                try runtime.attribute(at: events.baseAddress! + index)
             }
         }
-        return (runtime.version, results)
     }
 
     /// Attributes a batch of typed events (see ``RuleArgument``): no `JSONValue` is built per event.
     public func attribute<Event: RuleArgument & Sendable>(events: [Event]) -> (version: RuleVersion?, results: [Result<Attribution, RuleError>]) {
+        attributeBatch(count: events.count, id: { events[$0].ruleArgumentID }) { (runtime, index) throws(RuleError) in
+            try runtime.attribute(events[index])
+        }
+    }
+
+    /// Runs `attribute` on events `0..<count` with the serving version; when none ever loaded,
+    /// fails each with `unavailable`, naming the event by `id`.
+    private func attributeBatch(
+        count: Int, id: (Int) -> String?, attribute: (RuleRuntime, Int) throws(RuleError) -> Attribution
+    ) -> (version: RuleVersion?, results: [Result<Attribution, RuleError>]) {
         guard let runtime else {
             let error = unavailable()
-            return (nil, events.map { event in
+            return (nil, (0..<count).map { index in
                 var error = error
-                error.eventID = event.ruleArgumentID
+                error.eventID = id(index)
                 return .failure(error)
             })
         }
-        return (runtime.version, events.map { event in Result { () throws(RuleError) -> Attribution in try runtime.attribute(event) } })
+        return (runtime.version, (0..<count).map { index in Result { () throws(RuleError) -> Attribution in try attribute(runtime, index) } })
     }
 
     /// Runs `on_spend(status)` from `alerts.lua`; no alerts when the set has none.
