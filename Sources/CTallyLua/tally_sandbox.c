@@ -106,7 +106,7 @@ static int sandbox_print(lua_State *L) {
 
 // type(v), as Lua's, but answering from the type names interned at install (upvalues): Lua's
 // own interns the name again on every call, and rules call type() on most fields they read
-// (measured: a fifth of the default rules' time).
+// (measured: nearly a tenth of the default rules' time, in Lua's string cache).
 static int sandbox_type(lua_State *L) {
     int type = lua_type(L, 1);
     luaL_argcheck(L, type != LUA_TNONE, 1, "value expected");
