@@ -127,11 +127,6 @@ final class EventSource {
                 tally_event_add_string(
                     handle, key, length, UnsafeRawPointer(valueBytes.baseAddress)?.assumingMemoryBound(to: CChar.self), valueBytes.count)
             }
-        case .object(let members) where members.isEmpty:
-            // Common (`metadata: {}`): registered now, so reading it needs no call back.
-            let object = tally_event_begin_object(handle)
-            tally_event_end_object(handle)
-            tally_event_add_object(handle, key, length, object)
         case .object:
             nested.append(member)
             tally_event_add_nested(handle, key, length, Int32(TALLY_VALUE_OBJECT.rawValue), Int32(nested.count - 1))

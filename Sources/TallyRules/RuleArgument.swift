@@ -64,17 +64,10 @@ public struct RuleArgumentWriter {
     }
 
     public mutating func string(_ key: StaticString, _ value: String?) {
-        guard let value else { return }
+        guard var value else { return }
         withKey(key) { keyPointer, keyLength in
-            // Borrows the string's own UTF-8 (no copy, no retain); only a bridged string is copied.
-            let added: Void? = value.utf8.withContiguousStorageIfAvailable { bytes in
+            value.withUTF8 { bytes in
                 tally_event_add_string(handle, keyPointer, keyLength, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count)
-            }
-            if added == nil {
-                var copy = value
-                copy.withUTF8 { bytes in
-                    tally_event_add_string(handle, keyPointer, keyLength, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count)
-                }
             }
         }
     }

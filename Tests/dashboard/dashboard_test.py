@@ -237,6 +237,23 @@ class Browser:
     def navigate(self, url):
         self.call("Page.navigate", url=url)
 
+    def sign_in(self, token, timeout):
+        """Pastes the token into the sign-in form, as a person would, and waits for the first render."""
+        self.evaluate(f"document.getElementById('token').value = {json.dumps(token)};"
+                      "document.querySelector('#token-form button[type=submit]').click(); true")
+        self.wait_for("document.body.dataset.state === 'ready'", timeout, "the first render")
+
+    def reload_times(self, timeout, count=3):
+        """Reloads the page `count` times (the session keeps its token) and returns each load time
+        in ms, from navigation to the first full render, as the page measures it."""
+        loads = []
+        for _ in range(count):
+            self.evaluate("document.body.dataset.state = 'reloading'; true")
+            self.call("Page.reload", ignoreCache=True)
+            self.wait_for("document.body && document.body.dataset.state === 'ready'", timeout, "the render after a reload")
+            loads.append(int(self.evaluate("document.body.dataset.loadMs")))
+        return loads
+
     def errors(self):
         """Console errors, uncaught exceptions and failed loads the page reported so far."""
         found = []
@@ -347,19 +364,12 @@ def main():
         print(f"sign-in form shown in {time.time() - started:.2f} s")
 
         # Sign in through the form, as a person would.
-        browser.evaluate(f"document.getElementById('token').value = {json.dumps(read_token)};"
-                         "document.querySelector('#token-form button[type=submit]').click(); true")
-        browser.wait_for("document.body.dataset.state === 'ready'", 60, "the first render")
+        browser.sign_in(read_token, 60)
         check(read_token not in browser.evaluate("location.href"), "the token is not in the URL")
         check(browser.evaluate("sessionStorage.getItem('tally.read-token')") == read_token, "the token is kept in sessionStorage")
 
         # A reload keeps the session's token: this is the load time a user sees (three loads, reported, never judged).
-        loads = []
-        for _ in range(3):
-            browser.evaluate("document.body.dataset.state = 'reloading'; true")
-            browser.call("Page.reload", ignoreCache=True)
-            browser.wait_for("document.body && document.body.dataset.state === 'ready'", 120, "the render after a reload")
-            loads.append(int(browser.evaluate("document.body.dataset.loadMs")))
+        loads = browser.reload_times(120)
         print(f"LOAD TIME: {sorted(loads)[1]} ms median of {loads} from navigation to the first full render, {events} seeded events")
 
         compare_figures(server, browser, read_token)
@@ -432,9 +442,8 @@ def main():
         browser.evaluate("document.getElementById('forget').click(); true")
         browser.wait_for("document.body.dataset.state === 'signed-out'", 10, "signing out")
         check(browser.evaluate("sessionStorage.getItem('tally.read-token')") is None, "Forget token clears sessionStorage")
-        browser.evaluate(f"document.getElementById('token').value = {json.dumps(server.admin)};"
-                         "document.querySelector('#token-form button[type=submit]').click(); true")
-        browser.wait_for("document.body.dataset.state === 'ready' && !!document.getElementById('rules-table')", 30, "the rules panel")
+        browser.sign_in(server.admin, 30)
+        browser.wait_for("!!document.getElementById('rules-table')", 30, "the rules panel")
         version = server.rpc("rules.list")["current"]["version"]
         check(version in browser.evaluate("document.getElementById('rules-table').textContent"), f"the rules panel shows the serving version {version}")
         with open(os.path.join(rules, "demo", "attribution.lua"), "a") as file:

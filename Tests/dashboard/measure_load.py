@@ -47,15 +47,8 @@ def main():
         browser = Browser(work)
         browser.navigate(base + "/")
         browser.wait_for("document.readyState === 'complete' && document.body.dataset.state === 'signed-out'", 60, "the sign-in form")
-        browser.evaluate(f"document.getElementById('token').value = '{token}';"
-                         "document.querySelector('#token-form button[type=submit]').click(); true")
-        browser.wait_for("document.body.dataset.state === 'ready'", 600, "the first render")
-        loads = []
-        for _ in range(3):
-            browser.evaluate("document.body.dataset.state = 'reloading'; true")
-            browser.call("Page.reload", ignoreCache=True)
-            browser.wait_for("document.body && document.body.dataset.state === 'ready'", 600, "the render after a reload")
-            loads.append(int(browser.evaluate("document.body.dataset.loadMs")))
+        browser.sign_in(token, 600)
+        loads = browser.reload_times(600)
         events = browser.evaluate("document.getElementById('total-cost').closest('.card').textContent")
         print(f"LOAD TIME: {sorted(loads)[1]} ms median of {loads}; range card: {' '.join(events.split())}")
         artifacts = os.path.join(ROOT, ".build", "artifacts")

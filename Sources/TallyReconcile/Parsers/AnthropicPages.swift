@@ -7,39 +7,36 @@ import TallyJSON
 enum AnthropicPages {
     static func costs(_ page: JSONValue) throws(ReconcileError) -> ProviderData {
         var data = ProviderData(nextPage: OpenAIPages.nextPage(page))
-        for (b, bucket) in try Fields.array(page, "data", at: "").enumerated() {
-            let path = "data[\(b)]"
-            let day = try Fields.day(rfc3339: bucket, "starting_at", at: path)
-            for (r, result) in try Fields.array(bucket, "results", at: path).enumerated() {
-                let at = "\(path).results[\(r)]"
-                if let currency = result["currency"]?.stringValue, currency.uppercased() != "USD" {
-                    throw .malformed(location: at + ".currency", reason: "only USD is supported, got \(currency)")
-                }
-                guard let cents = result["amount"]?.stringValue else {
-                    throw .malformed(location: at + ".amount", reason: "expected a decimal string in cents, got \(result["amount"]?.typeName ?? "nothing")")
-                }
-                data.costs.append(ProviderCostRow(
-                    day: day, provider: ProviderName.anthropic, project: try Fields.optionalString(result, "workspace_id", at: at),
-                    apiKey: try Fields.optionalString(result, "api_key_id", at: at),
-                    lineItem: try lineItem(result, at: at), amount: try usd(cents: cents, at: at + ".amount")))
+        try Fields.forEachResult(in: page, day: bucketDay) {
+            (day, result, at) throws(ReconcileError) in
+            if let currency = result["currency"]?.stringValue, currency.uppercased() != "USD" {
+                throw .malformed(location: at + ".currency", reason: "only USD is supported, got \(currency)")
             }
+            guard let cents = result["amount"]?.stringValue else {
+                throw .malformed(location: at + ".amount", reason: "expected a decimal string in cents, got \(result["amount"]?.typeName ?? "nothing")")
+            }
+            data.costs.append(ProviderCostRow(
+                day: day, provider: ProviderName.anthropic, project: try Fields.optionalString(result, "workspace_id", at: at),
+                apiKey: try Fields.optionalString(result, "api_key_id", at: at),
+                lineItem: try lineItem(result, at: at), amount: try usd(cents: cents, at: at + ".amount")))
         }
         return data
     }
 
     static func usage(_ page: JSONValue) throws(ReconcileError) -> ProviderData {
         var data = ProviderData(nextPage: OpenAIPages.nextPage(page))
-        for (b, bucket) in try Fields.array(page, "data", at: "").enumerated() {
-            let path = "data[\(b)]"
-            let day = try Fields.day(rfc3339: bucket, "starting_at", at: path)
-            for (r, result) in try Fields.array(bucket, "results", at: path).enumerated() {
-                let at = "\(path).results[\(r)]"
-                guard let key = try Fields.optionalString(result, "api_key_id", at: at) else { continue }
-                data.sightings.append(ProviderKeySighting(
-                    day: day, provider: ProviderName.anthropic, apiKey: key, project: try Fields.optionalString(result, "workspace_id", at: at)))
-            }
+        try Fields.forEachResult(in: page, day: bucketDay) {
+            (day, result, at) throws(ReconcileError) in
+            guard let key = try Fields.optionalString(result, "api_key_id", at: at) else { return }
+            data.sightings.append(ProviderKeySighting(
+                day: day, provider: ProviderName.anthropic, apiKey: key, project: try Fields.optionalString(result, "workspace_id", at: at)))
         }
         return data
+    }
+
+    /// A bucket's day, from its `starting_at`.
+    static func bucketDay(_ bucket: JSONValue, at path: String) throws(ReconcileError) -> UTCDate {
+        try Fields.day(rfc3339: bucket, "starting_at", at: path)
     }
 
     /// `description` when grouped by it, else `model`.

@@ -7,39 +7,36 @@ import TallyJSON
 enum OpenAIPages {
     static func costs(_ page: JSONValue) throws(ReconcileError) -> ProviderData {
         var data = ProviderData(nextPage: nextPage(page))
-        for (b, bucket) in try Fields.array(page, "data", at: "").enumerated() {
-            let path = "data[\(b)]"
-            let day = try Fields.day(seconds: bucket, "start_time", at: path)
-            for (r, result) in try Fields.array(bucket, "results", at: path).enumerated() {
-                let at = "\(path).results[\(r)]"
-                guard let amount = result["amount"] else { throw .malformed(location: at + ".amount", reason: "is missing") }
-                if let currency = amount["currency"]?.stringValue, currency.lowercased() != "usd" {
-                    throw .malformed(location: at + ".amount.currency", reason: "only usd is supported, got \(currency)")
-                }
-                let value = try Fields.money(amount["value"], at: at + ".amount.value")
-                data.costs.append(ProviderCostRow(
-                    day: day, provider: ProviderName.openAI, project: try Fields.optionalString(result, "project_id", at: at),
-                    apiKey: try Fields.optionalString(result, "api_key_id", at: at),
-                    lineItem: try Fields.optionalString(result, "line_item", at: at), amount: value))
+        try Fields.forEachResult(in: page, day: bucketDay) {
+            (day, result, at) throws(ReconcileError) in
+            guard let amount = result["amount"] else { throw .malformed(location: at + ".amount", reason: "is missing") }
+            if let currency = amount["currency"]?.stringValue, currency.lowercased() != "usd" {
+                throw .malformed(location: at + ".amount.currency", reason: "only usd is supported, got \(currency)")
             }
+            let value = try Fields.money(amount["value"], at: at + ".amount.value")
+            data.costs.append(ProviderCostRow(
+                day: day, provider: ProviderName.openAI, project: try Fields.optionalString(result, "project_id", at: at),
+                apiKey: try Fields.optionalString(result, "api_key_id", at: at),
+                lineItem: try Fields.optionalString(result, "line_item", at: at), amount: value))
         }
         return data
     }
 
     static func usage(_ page: JSONValue) throws(ReconcileError) -> ProviderData {
         var data = ProviderData(nextPage: nextPage(page))
-        for (b, bucket) in try Fields.array(page, "data", at: "").enumerated() {
-            let path = "data[\(b)]"
-            let day = try Fields.day(seconds: bucket, "start_time", at: path)
-            for (r, result) in try Fields.array(bucket, "results", at: path).enumerated() {
-                let at = "\(path).results[\(r)]"
-                guard let key = try Fields.optionalString(result, "api_key_id", at: at) else { continue }
-                data.sightings.append(ProviderKeySighting(
-                    day: day, provider: ProviderName.openAI, apiKey: key, project: try Fields.optionalString(result, "project_id", at: at),
-                    requests: result["num_model_requests"]?.int64Value ?? 0))
-            }
+        try Fields.forEachResult(in: page, day: bucketDay) {
+            (day, result, at) throws(ReconcileError) in
+            guard let key = try Fields.optionalString(result, "api_key_id", at: at) else { return }
+            data.sightings.append(ProviderKeySighting(
+                day: day, provider: ProviderName.openAI, apiKey: key, project: try Fields.optionalString(result, "project_id", at: at),
+                requests: result["num_model_requests"]?.int64Value ?? 0))
         }
         return data
+    }
+
+    /// A bucket's day, from its `start_time`.
+    static func bucketDay(_ bucket: JSONValue, at path: String) throws(ReconcileError) -> UTCDate {
+        try Fields.day(seconds: bucket, "start_time", at: path)
     }
 
     static func nextPage(_ page: JSONValue) -> String? {

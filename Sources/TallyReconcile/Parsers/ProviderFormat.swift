@@ -94,6 +94,21 @@ public enum ProviderFormat: String, Sendable, Hashable, CaseIterable {
 
 /// Field readers that name the JSON path on failure.
 enum Fields {
+    /// Visits `data[].results[]` of a bucketed report page (OpenAI's and Anthropic's): each
+    /// result with its bucket's day (read by `day`) and its location, for errors.
+    static func forEachResult(
+        in page: JSONValue, day: (JSONValue, _ at: String) throws(ReconcileError) -> UTCDate,
+        _ body: (UTCDate, JSONValue, String) throws(ReconcileError) -> Void
+    ) throws(ReconcileError) {
+        for (b, bucket) in try array(page, "data", at: "").enumerated() {
+            let path = "data[\(b)]"
+            let bucketDay = try day(bucket, path)
+            for (r, result) in try array(bucket, "results", at: path).enumerated() {
+                try body(bucketDay, result, "\(path).results[\(r)]")
+            }
+        }
+    }
+
     static func array(_ json: JSONValue, _ key: String, at path: String) throws(ReconcileError) -> [JSONValue] {
         guard let value = json[key] else { throw .malformed(location: join(path, key), reason: "is missing") }
         guard let array = value.arrayValue else { throw .malformed(location: join(path, key), reason: "expected an array, got \(value.typeName)") }

@@ -19,17 +19,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let content: String
-            do {
-                if file == "-" {
-                    content = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-                } else {
-                    content = try String(contentsOfFile: file, encoding: .utf8)
-                }
-            } catch {
-                throw ValidationError("cannot read \(file): \(error.localizedDescription)")
-            }
-            var params: [String: JSONValue] = ["content": .string(content)]
+            var params: [String: JSONValue] = ["content": .string(try readText(file))]
             if let provider { params["provider"] = .string(provider) }
             if let format { params["format"] = .string(format) }
             let result = try await callPrinting("reconcile.import", params, connection: connection, json: json)

@@ -89,14 +89,7 @@ struct RulesCommand: ParsableCommand {
         }
 
         static func readLines(_ path: String) throws -> [JSONValue] {
-            let text: String
-            if path == "-" {
-                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            } else {
-                guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("cannot read \(path)") }
-                text = contents
-            }
-            return try text.split(separator: "\n", omittingEmptySubsequences: true).enumerated().compactMap { number, line in
+            return try readText(path).split(separator: "\n", omittingEmptySubsequences: true).enumerated().compactMap { number, line in
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
                 guard !trimmed.isEmpty else { return nil }
                 do {
