@@ -16,6 +16,24 @@ struct tally_object;
 struct tally_lazy_table;
 struct tally_child;
 
+// Small blocks kept for reuse by a VM's allocator (tally_blocks.c).
+#define TALLY_SMALL_BLOCK_MAX 256
+#define TALLY_BLOCK_CACHE_MAX (128 * 1024)
+typedef struct {
+    void *free[TALLY_SMALL_BLOCK_MAX / 16];
+    size_t cached_bytes;
+} tally_block_cache;
+
+/// Frees a block of `size` bytes (NULL is ignored), keeping it for reuse if small.
+void tally_blocks_free(tally_block_cache *cache, void *block, size_t size);
+/// Moves or allocates a block to `new_size` > `old_size` bytes (block NULL: a new one). NULL
+/// when the C library has no memory; the old block is then untouched.
+void *tally_blocks_grow(tally_block_cache *cache, void *block, size_t old_size, size_t new_size);
+/// Shrinks a block to `new_size` (0 < new_size <= old_size). Never fails.
+void *tally_blocks_shrink(void *block, size_t old_size, size_t new_size);
+/// Gives every kept block back to the C library.
+void tally_blocks_release(tally_block_cache *cache);
+
 typedef struct {
     int level;
     size_t length;
@@ -34,6 +52,7 @@ struct tally_vm {
     int enforce;
     /// Allocations refused during the current call, to tell a memory error from a runtime one.
     unsigned refused;
+    tally_block_cache blocks;
 
     // Deadline: `word` (deadline_ns << 3 | phase, see tally_watchdog.c) is shared with the
     // watchdog thread and the signal handler.

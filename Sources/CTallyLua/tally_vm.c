@@ -23,15 +23,13 @@ static void *tally_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     tally_vm *vm = ud;
     if (ptr == NULL) osize = 0;  // osize then encodes the object's type, not a size
     if (nsize == 0) {
-        free(ptr);
+        tally_blocks_free(&vm->blocks, ptr, osize);
         vm->used -= osize;
         return NULL;
     }
     if (nsize <= osize) {
-        void *block = realloc(ptr, nsize);
         vm->used -= osize - nsize;
-        // If the C library cannot shrink, the old block is still valid and big enough.
-        return block != NULL ? block : ptr;
+        return tally_blocks_shrink(ptr, osize, nsize);
     }
     size_t growth = nsize - osize;
     // Written so that neither side can overflow: used may exceed the limit after host pushes.
@@ -39,7 +37,7 @@ static void *tally_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         vm->refused++;
         return NULL;
     }
-    void *block = realloc(ptr, nsize);
+    void *block = tally_blocks_grow(&vm->blocks, ptr, osize, nsize);
     if (block == NULL) {
         // With the cap lifted the host may be pushing from a Swift frame, where a Lua memory
         // error must not be raised (see tally_lua.h): fail the way Swift does.
@@ -87,6 +85,7 @@ tally_vm *tally_vm_new(size_t memory_limit) {
     if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
         fprintf(stderr, "tally: could not build the Lua sandbox: %s\n", lua_tostring(L, -1));
         lua_close(L);
+        tally_blocks_release(&vm->blocks);
         free(vm);
         return NULL;
     }
@@ -103,6 +102,7 @@ void tally_vm_free(tally_vm *vm) {
     tally_watchdog_unregister(vm);
     vm->enforce = 0;
     lua_close(vm->L);
+    tally_blocks_release(&vm->blocks);
     tally_event_free(vm);
     free(vm);
 }

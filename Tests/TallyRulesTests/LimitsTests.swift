@@ -98,6 +98,55 @@ struct LimitsTests {
         #expect(runtime.memoryInUse < 1 << 20)
     }
 
+    @Test func blocksTheAllocatorReusesKeepEveryValue() throws {
+        // Freed small blocks are handed out again (tally_blocks.c). Strings and tables of many
+        // sizes, on both sides of the small-block limit, grown one element at a time, some kept
+        // across calls while the rest are freed and reused, must all read back exactly.
+        let runtime = try RuleRuntime(source: RuleSetSource(attribution: """
+            local M = {}
+            local kept = {}
+            local function build(seed)
+              local strings, tables = {}, {}
+              for n = 1, 300, 7 do
+                strings[#strings + 1] = string.rep(string.char(65 + (n + seed) % 26), n)
+                local t = {}
+                for i = 1, n % 70 do t[i] = i * seed end
+                for i = 1, n % 70, 2 do t[i] = nil end
+                t['k' .. n] = seed
+                tables[#tables + 1] = t
+              end
+              return {seed = seed, strings = strings, tables = tables}
+            end
+            local function check(built)
+              local seed, k = built.seed, 0
+              for n = 1, 300, 7 do
+                k = k + 1
+                if built.strings[k] ~= string.rep(string.char(65 + (n + seed) % 26), n) then
+                  error('string of ' .. n .. ' bytes changed')
+                end
+                local t = built.tables[k]
+                for i = 1, n % 70 do
+                  if t[i] ~= (i % 2 == 0 and i * seed or nil) then error('table ' .. n .. ' entry ' .. i .. ' changed') end
+                end
+                if t['k' .. n] ~= seed then error('table ' .. n .. ' lost its key') end
+              end
+            end
+            function M.attribute(event)
+              local seed = tonumber(event.id) or 0
+              local fresh = build(seed)
+              kept[seed % 5] = build(seed + 1)
+              check(fresh)
+              for _, built in pairs(kept) do check(built) end
+              return 'acme', 'checked'
+            end
+            return M
+            """), limits: .memoryBound)
+        for seed in 1...300 {
+            #expect(try runtime.attribute(["id": .string("\(seed)")]) == Attribution(client: "acme", reason: "checked"))
+        }
+        #expect(runtime.memoryInUse < 4 << 20)
+    }
+
     // MARK: Stack
 
     @Test func deepLuaRecursionIsAnError() throws {
