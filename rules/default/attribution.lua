@@ -13,7 +13,8 @@
 --
 -- This runs for every ingested event, so it is written for speed: library functions and the
 -- lookup tables are locals read once at load, each event field is read once, and the checks
--- are inline (a call to a Lua helper costs about as much as reading a field).
+-- are inline (a call to a Lua helper costs about as much as reading a field). Most events
+-- have no `client` and no `metadata`: `x and type(x) == ...` skips the call to type() then.
 
 local slug = tally.slug
 local split_workflow_name = tally.split_workflow_name
@@ -43,12 +44,12 @@ end
 
 function M.attribute(event)
   local client = event.client
-  if type(client) == "string" and client ~= "" then
+  if client and type(client) == "string" and client ~= "" then
     return client, "client"
   end
 
   local metadata = event.metadata
-  if type(metadata) == "table" then
+  if metadata and type(metadata) == "table" then
     local id = metadata.client_id
     if type(id) == "string" and id ~= "" then
       return id, "metadata.client_id"
@@ -72,7 +73,7 @@ function M.attribute(event)
   end
 
   local instance = event.instance
-  if type(instance) == "string" then
+  if instance then  -- a key of another type finds no entry
     local entry = instances[instance]
     if entry ~= nil then
       local id, reason, tags = from_entry(entry, "instance")
@@ -83,7 +84,7 @@ function M.attribute(event)
   end
 
   local key = event.api_key
-  if type(key) == "string" then
+  if key then
     local entry = keys[key]
     if entry ~= nil then
       local id, reason, tags = from_entry(entry, "api_key")
