@@ -1,19 +1,24 @@
 // Lazy event tables: the event reaches `attribute(event)` as a table whose fields are converted
-// from the host's JSON only when the script reads them, and then cached in the table.
+// from the host's data only when the script reads them.
 //
 // Converting a whole event (two dozen fields, four nested objects) into Lua tables costs more
-// than running the default rules, which read five or six fields. So before a call the host
-// registers the event's top-level members here (key bytes, scalars, string bytes; nested objects
-// and arrays only as host ids), in a per-VM arena reused from call to call. The event table is
-// an empty table with a shared metatable whose __index finds the member by a short scan and
-// pushes it. A nested object is registered (through the host's `open` callback) when first
-// read; an array is pushed whole (through `push_array`). The callbacks only push values or
-// register members, with the memory cap lifted, and with the cap lifted the allocator aborts
-// rather than fail: no Lua error can be raised inside their Swift frames.
+// than running the default rules, which read five or six fields. So the event is not a table
+// at all: it is a light userdata, a plain value that the collector never sees, whose bits name
+// the call and an entry in this VM's list of event objects. All light userdata share one
+// metatable (set at install; scripts cannot make light userdata of their own), whose __index
+// answers a field from the host: from members registered before the call (JSON arguments:
+// key bytes, scalars, string bytes, nested objects and arrays as host ids, in a per-VM arena
+// reused from call to call), or through the host's `field` callback (typed events, which
+// register nothing). A nested object is another such value; an array is pushed as a table.
+// The callbacks only push values or register members, with the memory cap lifted, and with
+// the cap lifted the allocator aborts rather than fail: no Lua error can be raised inside
+// their Swift frames.
 //
-// A lazy table is valid during the call that received it: the next call reuses the arena, so
-// reading an uncached field of a table kept from an earlier call raises an error that says so
-// (its cached fields stay readable).
+// To a script an event object is a table: type() says "table", and fields, pairs, #, writes,
+// rawget, rawset, rawlen, next, tostring and the table library behave as on a table whose raw
+// contents are what the script wrote into it (its overlay, made on the first write). Only
+// Lua's own error messages call it a userdata. An event object is valid during the call that
+// received it: reading one kept from an earlier call raises an error that says so.
 
 #include "tally_internal.h"
 
@@ -43,18 +48,20 @@ struct tally_object {
 };
 
 struct tally_lazy_table {
-    const void *table;  // lua_topointer of the lazy table
-    int object;         // its registered object, or -1 while the host answers its reads
-    int host;           // the host object behind it, while `object` is -1
+    int object;   // its registered object, or -1 while the host answers its reads
+    int host;     // the host object behind it, while `object` is -1
+    int overlay;  // slot of what the script wrote into it in the registry table `overlays`, or 0
 };
 
-// A table-valued member read during the current call: the lazy table `parent`'s member `key`
-// (bytes in the arena). Kept here rather than stored into the parent (rawset), which costs a
-// hash part for the parent and, measured, as much as creating the child.
+// An object or table member read during the current call: event object `parent`'s member `key`
+// (bytes in the arena), so a second read gives the same value (`event.workflow ==
+// event.workflow`). `entry` is the event object read, or -1 for a table (an array), kept in
+// slot child + 1 of the registry table `child_tables`.
 struct tally_child {
     int parent;
     uint32_t key;
     uint32_t key_length;
+    int entry;
 };
 
 // What a table is to the current call, besides an entry of its lazy list.
@@ -62,6 +69,12 @@ enum { NOT_LAZY = -1, STALE = -2 };
 
 static const char *const stale_message =
     "this event table came from an earlier call; copy the fields you need instead of keeping the table";
+
+_Static_assert(sizeof(void *) == 8, "event objects are 64-bit light userdata");
+// An event object's bits: the call's generation above ENTRY_BITS, its entry + 1 below.
+#define ENTRY_BITS 24
+#define ENTRY_MASK ((UINT64_C(1) << ENTRY_BITS) - 1)
+#define GENERATION_MASK ((UINT64_C(1) << (64 - ENTRY_BITS)) - 1)
 
 // MARK: - Registration (host side)
 
@@ -85,6 +98,12 @@ static uint32_t arena_copy(tally_vm *vm, const char *bytes, size_t length) {
 }
 
 void tally_vm_begin_argument(tally_vm *vm) {
+    vm->generation++;  // every event object of earlier calls goes stale
+    if (vm->overlay_count > 0) {
+        lua_createtable(vm->L, 0, 0);
+        lua_rawseti(vm->L, LUA_REGISTRYINDEX, vm->overlays);
+        vm->overlay_count = 0;
+    }
     vm->arena_used = 0;
     vm->member_count = 0;
     vm->object_count = 0;
@@ -157,22 +176,21 @@ void tally_event_add_object(tally_vm *vm, const char *key, size_t key_length, in
     member->resolved = object;
 }
 
-// MARK: - Lazy tables (script side)
+// MARK: - Event objects (script side)
 
-// A lazy table is known by its address, listed for the current call only: no hidden key in
-// the table, and a table kept from an earlier call (still alive, so its address cannot have
-// been reused) is simply not in the list.
+static void push_handle(tally_vm *vm, uint32_t entry) {
+    uint64_t bits = ((vm->generation & GENERATION_MASK) << ENTRY_BITS) | ((uint64_t)entry + 1);
+    lua_pushlightuserdata(vm->L, (void *)(uintptr_t)bits);
+}
+
 static void push_lazy(tally_vm *vm, int object, int host) {
-    lua_State *L = vm->L;
-    // No hash part yet: only tables read are cached in it, and the first one sizes it.
-    lua_createtable(L, 0, 0);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, vm->lazy_metatable);
-    lua_setmetatable(L, -2);
+    if (vm->lazy_count >= ENTRY_MASK) {  // sixteen million objects: far beyond any event
+        lua_pushnil(vm->L);
+        return;
+    }
     vm->lazy = grow(vm->lazy, &vm->lazy_capacity, vm->lazy_count + 1, sizeof(struct tally_lazy_table));
-    vm->lazy[vm->lazy_count].table = lua_topointer(L, -1);
-    vm->lazy[vm->lazy_count].object = object;
-    vm->lazy[vm->lazy_count].host = host;
-    vm->lazy_count++;
+    vm->lazy[vm->lazy_count] = (struct tally_lazy_table){.object = object, .host = host, .overlay = 0};
+    push_handle(vm, vm->lazy_count++);
 }
 
 void tally_vm_push_lazy_object(tally_vm *vm, int object) {
@@ -183,31 +201,49 @@ void tally_vm_push_host_object(tally_vm *vm, int host) {
     push_lazy(vm, -1, host);
 }
 
-// The entry of the lazy table at `index` in this call's list, else NOT_LAZY, or STALE for a
-// lazy table from an earlier call.
+// The entry of the event object at `index` in this call's list, else NOT_LAZY, or STALE for
+// one from an earlier call.
 static int entry_of(lua_State *L, int index) {
+    if (lua_type(L, index) != LUA_TLIGHTUSERDATA) return NOT_LAZY;
     tally_vm *vm = tally_vm_of(L);
-    const void *table = lua_topointer(L, index);
-    // Newest first: a lazy table collected during the call may have left its address to a newer one.
-    for (uint32_t entry = vm->lazy_count; entry-- > 0;)
-        if (vm->lazy[entry].table == table) return (int)entry;
-    return lua_type(L, index) == LUA_TTABLE ? STALE : NOT_LAZY;
+    uint64_t bits = (uint64_t)(uintptr_t)lua_touserdata(L, index);
+    uint64_t entry = bits & ENTRY_MASK;
+    if (bits >> ENTRY_BITS != (vm->generation & GENERATION_MASK) || entry == 0 || entry > vm->lazy_count) return STALE;
+    return (int)(entry - 1);
 }
 
-// The registered object behind the lazy table at `index`, else NOT_LAZY or STALE. A host
-// object is registered now, through the host, with the cap lifted.
-static int object_of(lua_State *L, int index) {
-    tally_vm *vm = tally_vm_of(L);
-    int entry = entry_of(L, index);
-    if (entry < 0) return entry;
+// The registered object behind entry `entry`. A host object is registered now, through the
+// host, with the cap lifted.
+static int object_of(tally_vm *vm, int entry) {
     if (vm->lazy[entry].object < 0) {
         int saved = vm->enforce;
         vm->enforce = 0;
-        int object = vm->open(vm->event_context, L, vm->lazy[entry].host);
+        int object = vm->open(vm->event_context, vm->L, vm->lazy[entry].host);
         vm->enforce = saved;
         vm->lazy[entry].object = object;  // indexed again: `lazy` may have moved meanwhile
     }
     return vm->lazy[entry].object;
+}
+
+// Pushes what the script wrote into entry `entry` (a table), making it if `create` (which may
+// raise a memory error: only from a script's write); pushes nil when there is none.
+static void push_overlay(tally_vm *vm, int entry, int create) {
+    lua_State *L = vm->L;
+    int slot = vm->lazy[entry].overlay;
+    if (slot == 0 && !create) {
+        lua_pushnil(L);
+        return;
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, vm->overlays);
+    if (slot == 0) {
+        lua_createtable(L, 0, 1);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, -3, (lua_Integer)vm->overlay_count + 1);
+        vm->lazy[entry].overlay = (int)++vm->overlay_count;
+    } else {
+        lua_rawgeti(L, -1, slot);
+    }
+    lua_remove(L, -2);
 }
 
 // Days since 1970-01-01 to a civil date (proleptic Gregorian), after Howard Hinnant's
@@ -305,17 +341,27 @@ static struct tally_member *find_member(tally_vm *vm, int object, const char *ke
 
 static int lazy_index(lua_State *L) {
     tally_vm *vm = tally_vm_of(L);
-    if (lua_type(L, 2) != LUA_TSTRING) return 0;  // JSON keys are strings
     int entry = entry_of(L, 1);
     if (entry == STALE) return luaL_error(L, "%s", stale_message);
     if (entry < 0) return 0;
+    if (vm->lazy[entry].overlay != 0) {  // what the script wrote comes first, as a table's raw contents
+        push_overlay(vm, entry, 0);
+        lua_pushvalue(L, 2);
+        if (lua_rawget(L, -2) != LUA_TNIL) return 1;
+        lua_pop(L, 2);
+    }
+    if (lua_type(L, 2) != LUA_TSTRING) return 0;  // JSON keys are strings
     size_t length;
     const char *key = lua_tolstring(L, 2, &length);
     for (uint32_t child = 0; child < vm->child_count; child++) {
         struct tally_child *known = &vm->children[child];
         if (known->parent == entry && known->key_length == length && memcmp(vm->arena + known->key, key, length) == 0) {
-            lua_rawgeti(L, LUA_REGISTRYINDEX, vm->child_tables);
-            lua_rawgeti(L, -1, (lua_Integer)child + 1);
+            if (known->entry >= 0) {
+                push_handle(vm, (uint32_t)known->entry);
+            } else {
+                lua_rawgeti(L, LUA_REGISTRYINDEX, vm->child_tables);
+                lua_rawgeti(L, -1, (lua_Integer)child + 1);
+            }
             return 1;
         }
     }
@@ -325,29 +371,58 @@ static int lazy_index(lua_State *L) {
         if (member == NULL) return 0;
         push_member(vm, member);
     } else {
+        int host = vm->lazy[entry].host;
         int saved = vm->enforce;
         vm->enforce = 0;
-        int found = vm->field(vm->event_context, L, vm->lazy[entry].host, key, length);
+        int found = vm->field(vm->event_context, L, host, key, length);
         vm->enforce = saved;
         if (!found) return 0;
     }
-    // A table is remembered, so `event.workflow` is one table however often it is read (and
-    // keeps what a script writes into it); a string or number is cheaper to push again.
-    if (lua_type(L, -1) == LUA_TTABLE) {
+    // A nested object or array is remembered, so it is one value however often it is read
+    // (and keeps what a script writes into it); a string or number is cheaper to push again.
+    int type = lua_type(L, -1);
+    if (type == LUA_TLIGHTUSERDATA || type == LUA_TTABLE) {
+        int saved = vm->enforce;
+        vm->enforce = 0;  // the host's memory: a refused allocation here would raise
         uint32_t child = vm->child_count;
         vm->children = grow(vm->children, &vm->child_capacity, child + 1, sizeof(struct tally_child));
         vm->children[child].parent = entry;
         vm->children[child].key = arena_copy(vm, key, length);
         vm->children[child].key_length = (uint32_t)length;
+        vm->children[child].entry = type == LUA_TLIGHTUSERDATA ? entry_of(L, -1) : -1;
         vm->child_count++;
-        int saved = vm->enforce;
-        vm->enforce = 0;  // the host's memory: a refused allocation here would raise
-        lua_rawgeti(L, LUA_REGISTRYINDEX, vm->child_tables);
-        lua_pushvalue(L, -2);
-        lua_rawseti(L, -2, (lua_Integer)child + 1);
-        lua_pop(L, 1);
+        if (type == LUA_TTABLE) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, vm->child_tables);
+            lua_pushvalue(L, -2);
+            lua_rawseti(L, -2, (lua_Integer)child + 1);
+            lua_pop(L, 1);
+        }
         vm->enforce = saved;
     }
+    return 1;
+}
+
+static int lazy_newindex(lua_State *L) {
+    tally_vm *vm = tally_vm_of(L);
+    int entry = entry_of(L, 1);
+    if (entry < 0) return luaL_error(L, "%s", stale_message);
+    push_overlay(vm, entry, 1);
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, 3);
+    lua_rawset(L, -3);  // raises "index is nil" (or NaN), as for a table
+    return 0;
+}
+
+static int lazy_len(lua_State *L) {
+    tally_vm *vm = tally_vm_of(L);
+    int entry = entry_of(L, 1);
+    if (entry < 0) return luaL_error(L, "%s", stale_message);
+    lua_pushinteger(L, vm->lazy[entry].overlay != 0 ? (push_overlay(vm, entry, 0), (lua_Integer)lua_rawlen(L, -1)) : 0);
+    return 1;
+}
+
+static int lazy_tostring(lua_State *L) {
+    lua_pushfstring(L, "table: %p", lua_touserdata(L, 1));
     return 1;
 }
 
@@ -370,30 +445,114 @@ static int plain_next(lua_State *L) {
     return 1;
 }
 
-// pairs(event): the members as received (nested objects lazy), from a plain copy.
-static int lazy_pairs(lua_State *L) {
+// Pushes a plain table with every member of the event object at `index` (nested objects stay
+// event objects) and what the script wrote over them. Returns 1, or NOT_LAZY or STALE without
+// pushing anything.
+static int push_copy(lua_State *L, int index) {
     tally_vm *vm = tally_vm_of(L);
-    int object = object_of(L, 1);
-    if (object == STALE) return luaL_error(L, "%s", stale_message);
-    lua_pushcfunction(L, plain_next);
+    index = lua_absindex(L, index);
+    int entry = entry_of(L, index);
+    if (entry < 0) return entry;
+    int object = object_of(vm, entry);
     if (object < 0) lua_newtable(L);
     else push_plain_object(vm, object);
+    if (vm->lazy[entry].overlay != 0) {
+        int copy = lua_gettop(L);
+        push_overlay(vm, entry, 0);
+        lua_pushnil(L);
+        while (lua_next(L, copy + 1)) {
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, copy);
+        }
+        lua_pop(L, 1);
+    }
+    return 1;
+}
+
+// pairs(event): the members as received (nested objects lazy) and what the script wrote, from
+// a plain copy.
+static int lazy_pairs(lua_State *L) {
+    if (push_copy(L, 1) != 1) return luaL_error(L, "%s", stale_message);
+    lua_pushcfunction(L, plain_next);
+    lua_insert(L, -2);
     lua_pushnil(L);
     return 3;
 }
 
-void tally_event_install(lua_State *L) {
+// The function a wrapper replaces, called with the wrapper's arguments.
+static int call_original(lua_State *L) {
+    int count = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, count, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+// rawget, rawlen and next on an event object act on its raw contents, as on a table: what the
+// script wrote into it (an empty table when nothing).
+static int raw_read(lua_State *L) {
     tally_vm *vm = tally_vm_of(L);
-    lua_createtable(L, 0, 3);
+    int entry = entry_of(L, 1);
+    if (entry == STALE) return luaL_error(L, "%s", stale_message);
+    if (entry >= 0) {
+        if (vm->lazy[entry].overlay != 0) push_overlay(vm, entry, 0);
+        else lua_newtable(L);
+        lua_replace(L, 1);
+    }
+    return call_original(L);
+}
+
+// rawset on an event object writes into its raw contents and returns the object.
+static int raw_write(lua_State *L) {
+    tally_vm *vm = tally_vm_of(L);
+    int entry = entry_of(L, 1);
+    if (entry == STALE) return luaL_error(L, "%s", stale_message);
+    if (entry < 0) return call_original(L);
+    luaL_checkany(L, 3);
+    push_overlay(vm, entry, 1);
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, 3);
+    lua_rawset(L, -3);
+    lua_settop(L, 1);
+    return 1;
+}
+
+static void wrap_global(lua_State *L, int globals, const char *name, lua_CFunction wrapper) {
+    lua_getfield(L, globals, name);
+    lua_pushcclosure(L, wrapper, 1);
+    lua_setfield(L, globals, name);
+}
+
+void tally_event_install(lua_State *L, int globals) {
+    tally_vm *vm = tally_vm_of(L);
+    lua_pushlightuserdata(L, NULL);
+    lua_createtable(L, 0, 8);
     lua_pushcfunction(L, lazy_index);
     lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, lazy_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, lazy_len);
+    lua_setfield(L, -2, "__len");
     lua_pushcfunction(L, lazy_pairs);
     lua_setfield(L, -2, "__pairs");
+    lua_pushcfunction(L, lazy_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "table");  // what argument errors call it ("string expected, got table")
+    lua_setfield(L, -2, "__name");
     lua_pushliteral(L, "locked");
     lua_setfield(L, -2, "__metatable");
-    vm->lazy_metatable = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_setmetatable(L, -2);  // every light userdata's
+    lua_pop(L, 1);
     lua_createtable(L, 16, 0);
     vm->child_tables = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_createtable(L, 0, 0);
+    vm->overlays = luaL_ref(L, LUA_REGISTRYINDEX);
+    globals = lua_absindex(L, globals);
+    wrap_global(L, globals, "rawget", raw_read);
+    wrap_global(L, globals, "rawlen", raw_read);
+    wrap_global(L, globals, "next", raw_read);
+    wrap_global(L, globals, "rawset", raw_write);
 }
 
 void tally_event_free(tally_vm *vm) {
@@ -412,20 +571,10 @@ void tally_vm_set_event_source(
     vm->field = field;
 }
 
-int tally_vm_lazy_object(tally_vm *vm, int index) {
-    lua_State *L = vm->L;
-    if (lua_type(L, index) != LUA_TTABLE || !lua_getmetatable(L, index)) return -1;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, vm->lazy_metatable);
-    int lazy = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
-    if (!lazy) return -1;
-    int object = object_of(L, index);
-    return object < 0 ? -1 : object;
-}
-
-void tally_vm_push_plain_object(tally_vm *vm, int object) {
+int tally_vm_push_lazy_copy(tally_vm *vm, int index) {
     int saved = vm->enforce;
     vm->enforce = 0;
-    push_plain_object(vm, object);
+    int pushed = push_copy(vm->L, index);
     vm->enforce = saved;
+    return pushed == 1 ? 1 : (pushed == STALE ? -1 : 0);
 }

@@ -83,11 +83,16 @@ struct tally_vm {
     tally_open_fn open;
     tally_push_array_fn push_array;
     tally_field_fn field;
-    int lazy_metatable;
+    /// Counts calls, so an event object from an earlier call is known (tally_event.c).
+    uint64_t generation;
     struct tally_lazy_table *lazy;
     uint32_t lazy_count, lazy_capacity;
-    // Tables read from lazy tables during the current call, so a second read returns the same
-    // table: slot i of the registry table `child_tables` holds children[i]'s table.
+    /// Registry table of what scripts wrote into this call's event objects, and how many.
+    int overlays;
+    uint32_t overlay_count;
+    // Objects and tables read from event objects during the current call, so a second read
+    // returns the same value: slot i of the registry table `child_tables` holds children[i]'s
+    // table (arrays; nested objects are event objects, known by their entry).
     struct tally_child *children;
     uint32_t child_count, child_capacity;
     int child_tables;
@@ -155,7 +160,8 @@ void tally_host_api_open(lua_State *L);
 void tally_log_append(tally_vm *vm, int level, const char *text, size_t length);
 
 // Lazy event tables (tally_event.c): creates the shared metatable; frees the arena.
-void tally_event_install(lua_State *L);
+/// Sets the metatable of event objects and wraps rawget, rawset, rawlen and next in `globals`.
+void tally_event_install(lua_State *L, int globals);
 void tally_event_free(tally_vm *vm);
 
 // Pattern functions with a deadline check (tally_pattern.c)

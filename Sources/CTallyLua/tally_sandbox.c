@@ -12,6 +12,8 @@
 // setmetatable, but refusing `__gc`. Lua marks an object for finalization only if its
 // metatable has `__gc` when it is set, so checking here is enough.
 static int sandbox_setmetatable(lua_State *L) {
+    // An event object (tally_event.c) is a table to scripts, with a locked metatable.
+    if (lua_type(L, 1) == LUA_TLIGHTUSERDATA) return luaL_error(L, "cannot change a protected metatable");
     int type = lua_type(L, 2);
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_argexpected(L, type == LUA_TNIL || type == LUA_TTABLE, 2, "nil or table");
@@ -110,6 +112,8 @@ static int sandbox_print(lua_State *L) {
 static int sandbox_type(lua_State *L) {
     int type = lua_type(L, 1);
     luaL_argcheck(L, type != LUA_TNONE, 1, "value expected");
+    // The only light userdata scripts hold are event objects, which are tables to them.
+    if (type == LUA_TLIGHTUSERDATA) type = LUA_TTABLE;
     lua_pushvalue(L, lua_upvalueindex(type + 1));
     return 1;
 }
@@ -174,7 +178,7 @@ int tally_sandbox_install(lua_State *L) {
     lua_setfield(L, LUA_REGISTRYINDEX, TALLY_REG_LOOKUPS "_proxies");
     tally_host_api_open(L);
     lua_setfield(L, 1, "tally");
-    tally_event_install(L);
+    tally_event_install(L, 1);
 
     static const char *const libraries[] = {LUA_STRLIBNAME, LUA_TABLIBNAME, LUA_MATHLIBNAME, LUA_UTF8LIBNAME, "tally", NULL};
     for (const char *const *name = libraries; *name != NULL; name++) {

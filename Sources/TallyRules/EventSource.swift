@@ -3,7 +3,8 @@ import CTallyLua
 import TallyCore
 import TallyJSON
 
-/// Hands a call's argument to the C side's lazy tables (Sources/CTallyLua/tally_event.c).
+/// Hands a call's argument to the C side's event objects, which scripts see as tables whose
+/// fields are read on demand (Sources/CTallyLua/tally_event.c).
 ///
 /// A JSON or ``RuleArgument`` argument has its top-level members registered before the call
 /// (keys, scalars and string bytes are copied into the VM's arena; nested objects and arrays
@@ -29,7 +30,7 @@ final class EventSource {
         nested.reserveCapacity(8)
     }
 
-    /// Pushes the event at `event` as a lazy table answered field by field. The event must stay
+    /// Pushes the event at `event` as an event object answered field by field. The event must stay
     /// valid and unchanged until ``endEvent()``, called once the results are read (reading
     /// them may convert the table).
     func pushEvent(at event: UnsafePointer<UsageEvent>) {
@@ -44,14 +45,14 @@ final class EventSource {
         event = nil
     }
 
-    /// Pushes a call's argument: an object as a lazy table, anything else directly.
+    /// Pushes a call's argument: an object as an event object, anything else directly.
     func pushArgument(_ value: JSONValue) {
         if !nested.isEmpty { nested.removeAll(keepingCapacity: true) }
         tally_vm_begin_argument(handle)
         push(value, depth: 0)
     }
 
-    /// Pushes a typed argument as a lazy table: it writes its own members.
+    /// Pushes a typed argument as an event object: it writes its own members.
     func pushArgument(_ argument: some RuleArgument) {
         if !nested.isEmpty { nested.removeAll(keepingCapacity: true) }
         tally_vm_begin_argument(handle)

@@ -12,7 +12,7 @@ import TallyJSON
 final class LuaVM {
     let handle: OpaquePointer
     let state: OpaquePointer
-    /// The JSON behind the current call's lazy tables.
+    /// The data behind the current call's event objects.
     let events: EventSource
 
     /// JSON nesting pushed into Lua; deeper values become nil (the JSON parser stops at 64 anyway).
@@ -98,8 +98,28 @@ final class LuaVM {
         return tally_lua_string(state, index, &length) == nil ? 0 : length
     }
 
+    /// The type of the value at `index` as scripts see it (event objects are tables).
     func typeName(at index: Int32) -> String {
-        String(cString: lua_typename(state, lua_type(state, index)))
+        let type = lua_type(state, index)
+        return String(cString: lua_typename(state, type == LUA_TLIGHTUSERDATA ? LUA_TTABLE : type))
+    }
+
+    /// Replaces an event object at `index` (a light userdata that scripts see as a table) with a
+    /// plain table of its members and what the script wrote, so that it can be read with raw
+    /// operations; other values stay. False for an event object of an earlier call.
+    func copyEventObject(at index: Int32) -> Bool {
+        guard lua_type(state, index) == LUA_TLIGHTUSERDATA else { return true }
+        let index = lua_absindex(state, index)
+        switch tally_vm_push_lazy_copy(handle, index) {
+        case 1:
+            lua_copy(state, -1, index)
+            lua_settop(state, -2)
+            return true
+        case -1:
+            return false
+        default:
+            return true
+        }
     }
 
     /// Pushes `table[key]` without metamethods and returns its Lua type.
@@ -134,6 +154,19 @@ final class LuaVM {
         case LUA_TTABLE:
             guard depth < 32 else { throw ConversionFailure(message: "a table nested more than 32 levels deep (a cycle?)") }
             return try tableJSON(at: index, depth: depth)
+        case LUA_TLIGHTUSERDATA:
+            // An event object: a table to the script, converted from a plain copy.
+            guard depth < 32 else { throw ConversionFailure(message: "a table nested more than 32 levels deep (a cycle?)") }
+            guard lua_checkstack(state, 6) != 0 else { throw ConversionFailure(message: "nested too deeply") }
+            switch tally_vm_push_lazy_copy(handle, index) {
+            case 1:
+                defer { lua_settop(state, -2) }
+                return try tableJSON(at: -1, depth: depth)
+            case -1:
+                throw ConversionFailure(message: "an event table from an earlier call")
+            default:
+                throw ConversionFailure(message: "a \(typeName(at: index)) value, which has no JSON form")
+            }
         default:
             throw ConversionFailure(message: "a \(typeName(at: index)) value, which has no JSON form")
         }
@@ -145,15 +178,8 @@ final class LuaVM {
         guard lua_checkstack(state, 6) != 0 else { throw ConversionFailure(message: "nested too deeply") }
         var table = lua_absindex(state, index)
         var stringKeyed: [String: JSONValue] = [:]
-        // A lazy table holds only what the script read or wrote: start from all its members.
-        let lazy = tally_vm_lazy_object(handle, table)
-        if lazy >= 0 {
-            tally_vm_push_plain_object(handle, lazy)
-            if case .object(let members) = try json(at: -1, depth: depth) { stringKeyed = members }
-            lua_settop(state, -2)
-        }
         // A read-only proxy is empty; its data is its metatable's __index.
-        if lazy < 0, lua_getmetatable(state, table) != 0 {
+        if lua_getmetatable(state, table) != 0 {
             if rawField(-1, "__readonly") != LUA_TNIL, rawField(-2, "__index") == LUA_TTABLE {
                 table = lua_gettop(state)
             }

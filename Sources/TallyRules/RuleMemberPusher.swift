@@ -39,7 +39,7 @@ struct RuleMemberPusher {
         return true
     }
 
-    /// A JSON value: an object as a lazy table, an array as a table.
+    /// A JSON value: an object as an event object (a table to scripts), an array as a table.
     mutating func json(_ value: JSONValue?) -> Bool {
         guard let value, !value.isNull else { return false }
         source.push(value, depth: 1)

@@ -147,6 +147,9 @@ public final class RuleRuntime {
         default:
             throw invalidResult("attribute's second result (the reason) must be a string or nil, not a \(vm.typeName(at: 2))", eventID: eventID)
         }
+        guard vm.copyEventObject(at: 3) else {
+            throw invalidResult("attribute's tags are an event table from an earlier call", eventID: eventID)
+        }
         switch lua_type(state, 3) {
         case LUA_TNIL:
             break
@@ -212,6 +215,7 @@ public final class RuleRuntime {
             throw failure(status, file: RuleSetSource.alertsFile, eventID: nil)
         }
         defer { lua_settop(state, 0) }
+        guard vm.copyEventObject(at: 1) else { throw alertError("on_spend returned a table from an earlier call") }
         switch lua_type(state, 1) {
         case LUA_TNIL:
             return []
@@ -227,7 +231,9 @@ public final class RuleRuntime {
         var alerts: [RuleAlert] = []
         alerts.reserveCapacity(count)
         for index in stride(from: 1, through: count, by: 1) {
-            guard lua_rawgeti(state, 1, lua_Integer(index)) == LUA_TTABLE else {
+            lua_rawgeti(state, 1, lua_Integer(index))
+            guard vm.copyEventObject(at: -1) else { throw alertError("alert \(index) is a table from an earlier call") }
+            guard lua_type(state, -1) == LUA_TTABLE else {
                 throw alertError("alert \(index) must be a table {key=, level=, message=, data=}, not a \(vm.typeName(at: -1))")
             }
             alerts.append(try readAlert(at: lua_gettop(state), index: index))

@@ -38,6 +38,15 @@ struct EventTableTests {
             return 'x', table.concat(keys, ',')
             """)
         #expect(keys == "cost,id,metadata,model,provider,retried,usage,workflow")
+        let withWrites = try run("""
+            event.extra = 1
+            event.model = 'other'
+            local seen = {}
+            for key, value in pairs(event) do if key == 'extra' or key == 'model' then seen[#seen + 1] = key .. '=' .. value end end
+            table.sort(seen)
+            return 'x', table.concat(seen, ',')
+            """)
+        #expect(withWrites == "extra=1,model=other")
         #expect(try run("local n = 0 for k, v in pairs(event.usage) do n = n + v end return 'x', tostring(n)") == "1501")
     }
 
@@ -45,6 +54,32 @@ struct EventTableTests {
         #expect(try run("event.client = 'set' return 'x', event.client") == "set")
         #expect(try run("event.model = 'other' return 'x', event.model") == "other")
         #expect(try run("return 'x', tostring(getmetatable(event))") == "locked")
+    }
+
+    @Test func rawAccessAndTableFunctionsActAsOnATable() throws {
+        // Raw access sees what the script wrote, as on a table whose fields come from __index.
+        #expect(try run("return 'x', tostring(rawget(event, 'id')) .. tostring(next(event)) .. rawlen(event) .. #event") == "nilnil00")
+        #expect(try run("rawset(event, 'k', 'v') return 'x', rawget(event, 'k') .. event.k") == "vv")
+        #expect(try run("event[1] = 'a' event[2] = 'b' return 'x', #event .. rawlen(event) .. next(event)") == "221")
+        #expect(try run("table.insert(event, 'z') table.insert(event.workflow, 'w') return 'x', event[1] .. event.workflow[1]") == "zw")
+        // Writing nil over a field that was never written leaves the received value visible.
+        #expect(try run("event.id = nil return 'x', event.id") == "evt_9")
+        #expect(try run("return 'x', tostring(event):match('^table: ') and tostring(event.usage):match('^table: ')") == "table: ")
+        #expect(try run("return 'x', select(2, pcall(setmetatable, event, {}))") == "cannot change a protected metatable")
+        #expect(try run("return 'x', select(2, pcall(string.rep, event))")?.hasSuffix("(string expected, got table)") == true)
+        #expect(try run("local seen = {[event] = 1, [event.workflow] = 2} return 'x', seen[event] .. seen[event.workflow]") == "12")
+    }
+
+    @Test func anEventObjectReturnedAsTagsOrDataIsConverted() throws {
+        let runtime = try RuleRuntime(source: RuleSetSource(attribution: module("if event.id ~= 'evt_9' then return nil end event.workflow.extra = 'x' return 'acme', 'r', event.workflow")), limits: .testing)
+        let attribution = try runtime.attribute(Self.event)
+        #expect(attribution.tags == ["id": "wf_1", "name": "Acme - Summarizer", "extra": "x"])
+        let nested = try RuleRuntime(source: RuleSetSource(attribution: module("if event.id ~= 'evt_9' then return nil end return 'acme', 'r', {w = event.workflow}")), limits: .testing)
+        #expect {
+            try nested.attribute(Self.event)
+        } throws: { error in
+            (error as! RuleError).message.contains("tag 'w' must be a string, not a table")
+        }
     }
 
     @Test func aTableKeptFromAnEarlierCallSaysSo() throws {
@@ -55,18 +90,26 @@ struct EventTableTests {
               if event.id == 'keep' then kept = event; local _ = kept.provider return nil end
               if event.id == 'read-cached' then return 'x', kept.provider end
               if event.id == 'read-new' then return 'x', kept.model end
+              if event.id == 'write' then kept.model = 'x' return nil end
+              if event.id == 'iterate' then for _ in pairs(kept) do end return nil end
+              if event.id == 'return' then return 'x', 'r', kept end
               return nil
             end
             return M
             """), limits: .testing)
         _ = try runtime.attribute(["id": "keep", "provider": "openai", "model": "gpt-4o"])
         // Even a field read during its call: reads are not stored into the table.
-        for id in ["read-cached", "read-new"] {
+        for id in ["read-cached", "read-new", "write", "iterate"] {
             #expect {
                 try runtime.attribute(["id": .string(id)])
             } throws: { error in
                 (error as! RuleError).message.contains("earlier call")
             }
+        }
+        #expect {
+            try runtime.attribute(["id": "return"])
+        } throws: { error in
+            (error as! RuleError).message.contains("tags are an event table from an earlier call")
         }
     }
 

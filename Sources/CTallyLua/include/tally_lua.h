@@ -113,7 +113,7 @@ int tally_vm_function_line(tally_vm *vm, int index);
 
 // MARK: - Lazy event tables (tally_event.c)
 
-/// Kinds of member values registered for a lazy table.
+/// Kinds of member values registered for an event object.
 typedef enum {
     TALLY_VALUE_FALSE = 0,
     TALLY_VALUE_TRUE = 1,
@@ -130,7 +130,7 @@ typedef enum {
 /// tally_event_end_object) and returns its object index.
 /// Called during a call, with the memory cap lifted: it must not raise.
 typedef int (*tally_open_fn)(void *context, lua_State *L, int host);
-/// Pushes nested array `host` as a plain table (its objects as lazy tables). Same rules.
+/// Pushes nested array `host` as a plain table (its objects as event objects). Same rules.
 typedef void (*tally_push_array_fn)(void *context, lua_State *L, int host);
 
 /// Pushes member `key` of host object `host` (see tally_vm_push_host_object) and returns 1, or
@@ -140,8 +140,8 @@ typedef int (*tally_field_fn)(void *context, lua_State *L, int host, const char 
 
 void tally_vm_set_event_source(
     tally_vm *vm, void *context, tally_open_fn open, tally_push_array_fn push_array, tally_field_fn field);
-/// Starts a new call's argument: forgets the registered objects; lazy tables of earlier calls
-/// go stale (reading an unread field from one raises an error).
+/// Starts a new call's argument: forgets the registered objects; event objects of earlier calls
+/// go stale (any use of one raises an error).
 void tally_vm_begin_argument(tally_vm *vm);
 /// Starts registering an object: members added until tally_event_end_object belong to it
 /// (objects nest). Returns the object index.
@@ -160,16 +160,17 @@ void tally_lua_push_timestamp(lua_State *L, int64_t microseconds);
 void tally_event_add_nested(tally_vm *vm, const char *key, size_t key_length, int type, int host);
 /// Adds an object member that is already registered (`object` from tally_event_begin_object).
 void tally_event_add_object(tally_vm *vm, const char *key, size_t key_length, int object);
-/// Pushes a lazy table for registered object `object`.
+/// Pushes an event object for registered object `object`: a light userdata that scripts see
+/// as a table whose fields are read on demand (see tally_event.c).
 void tally_vm_push_lazy_object(tally_vm *vm, int object);
-/// Pushes a lazy table whose members the host answers one read at a time (`field`), with
+/// Pushes an event object whose members the host answers one read at a time (`field`), with
 /// nothing registered up front: the fast path for typed events, whose rules read a few of
 /// their many fields. It is registered through `open` only if a script iterates it.
 void tally_vm_push_host_object(tally_vm *vm, int host);
-/// The registered object behind the lazy table at `index` (current call only), or -1.
-int tally_vm_lazy_object(tally_vm *vm, int index);
-/// Pushes a plain table with every member of registered object `object`.
-void tally_vm_push_plain_object(tally_vm *vm, int object);
+/// If the value at `index` is an event object of the current call, pushes a plain table with
+/// its members (nested objects stay event objects) and what the script wrote into it, and
+/// returns 1. Returns -1 for an event object of an earlier call, 0 for any other value.
+int tally_vm_push_lazy_copy(tally_vm *vm, int index);
 
 // MARK: - Script log lines (tally.log and print), bounded per call
 
