@@ -63,7 +63,7 @@ do {
         for (label, rules) in [("default rules active (./rules)", "./rules"), ("no rule folder (built-in attribution)", "/nonexistent-tally-rules")] {
             header("ingest.events, batches of 1,000, one pipelined TCP connection (window 4), \(events) events, \(label)")
             let server = try await ServerProcess(tallyBinary: tallyBinary, extraArguments: ["--rules", rules])
-                let result = try await IngestBenchmark.run(server: server, batches: events / 1_000, batchSize: 1_000, window: 4)
+            let result = try await IngestBenchmark.run(server: server, batches: events / 1_000, batchSize: 1_000, window: 4)
             await server.stop()
             let perSecond = Double(result.events) / (Double(result.server.elapsed.components.seconds) + Double(result.server.elapsed.components.attoseconds) / 1e18)
             print(String(format: "server: %9.0f events/s   ack latency per batch p50 %7.2f ms   p99 %7.2f ms   peak RSS %d MiB",
