@@ -417,7 +417,12 @@ static int lazy_len(lua_State *L) {
     tally_vm *vm = tally_vm_of(L);
     int entry = entry_of(L, 1);
     if (entry < 0) return luaL_error(L, "%s", stale_message);
-    lua_pushinteger(L, vm->lazy[entry].overlay != 0 ? (push_overlay(vm, entry, 0), (lua_Integer)lua_rawlen(L, -1)) : 0);
+    lua_Integer length = 0;  // the border of what the script wrote, as # on a table
+    if (vm->lazy[entry].overlay != 0) {
+        push_overlay(vm, entry, 0);
+        length = (lua_Integer)lua_rawlen(L, -1);
+    }
+    lua_pushinteger(L, length);
     return 1;
 }
 
