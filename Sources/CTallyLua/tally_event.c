@@ -339,6 +339,51 @@ static struct tally_member *find_member(tally_vm *vm, int object, const char *ke
     return NULL;
 }
 
+// Pushes the object or table that member `key` of event object `entry` gave earlier in this
+// call, and returns 1; returns 0 when it gave none.
+static int push_child(tally_vm *vm, int entry, const char *key, size_t length) {
+    for (uint32_t child = 0; child < vm->child_count; child++) {
+        struct tally_child *known = &vm->children[child];
+        if (known->parent == entry && known->key_length == length && memcmp(vm->arena + known->key, key, length) == 0) {
+            if (known->entry >= 0) {
+                push_handle(vm, (uint32_t)known->entry);
+            } else {
+                lua_rawgeti(vm->L, LUA_REGISTRYINDEX, vm->child_tables);
+                lua_rawgeti(vm->L, -1, (lua_Integer)child + 1);
+                lua_remove(vm->L, -2);
+            }
+            return 1;
+        }
+    }
+    return 0;
+}
+
+// Remembers the value on top, member `key` of event object `entry`, if it is a nested object
+// or an array: it is then one value however often it is read, by field or by pairs (and keeps
+// what a script writes into it). A string or number is cheaper to push again.
+static void remember_child(tally_vm *vm, int entry, const char *key, size_t length) {
+    lua_State *L = vm->L;
+    int type = lua_type(L, -1);
+    if (type != LUA_TLIGHTUSERDATA && type != LUA_TTABLE) return;
+    int saved = vm->enforce;
+    vm->enforce = 0;  // the host's memory: a refused allocation here would raise
+    uint32_t child = vm->child_count;
+    vm->children = grow(vm->children, &vm->child_capacity, child + 1, sizeof(struct tally_child));
+    uint32_t copied = arena_copy(vm, key, length);
+    vm->children[child].parent = entry;
+    vm->children[child].key = copied;
+    vm->children[child].key_length = (uint32_t)length;
+    vm->children[child].entry = type == LUA_TLIGHTUSERDATA ? entry_of(L, -1) : -1;
+    vm->child_count++;
+    if (type == LUA_TTABLE) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, vm->child_tables);
+        lua_pushvalue(L, -2);
+        lua_rawseti(L, -2, (lua_Integer)child + 1);
+        lua_pop(L, 1);
+    }
+    vm->enforce = saved;
+}
+
 static int lazy_index(lua_State *L) {
     tally_vm *vm = tally_vm_of(L);
     int entry = entry_of(L, 1);
@@ -353,18 +398,7 @@ static int lazy_index(lua_State *L) {
     if (lua_type(L, 2) != LUA_TSTRING) return 0;  // JSON keys are strings
     size_t length;
     const char *key = lua_tolstring(L, 2, &length);
-    for (uint32_t child = 0; child < vm->child_count; child++) {
-        struct tally_child *known = &vm->children[child];
-        if (known->parent == entry && known->key_length == length && memcmp(vm->arena + known->key, key, length) == 0) {
-            if (known->entry >= 0) {
-                push_handle(vm, (uint32_t)known->entry);
-            } else {
-                lua_rawgeti(L, LUA_REGISTRYINDEX, vm->child_tables);
-                lua_rawgeti(L, -1, (lua_Integer)child + 1);
-            }
-            return 1;
-        }
-    }
+    if (push_child(vm, entry, key, length)) return 1;
     int object = vm->lazy[entry].object;
     if (object >= 0) {
         struct tally_member *member = find_member(vm, object, key, length);
@@ -378,27 +412,7 @@ static int lazy_index(lua_State *L) {
         vm->enforce = saved;
         if (!found) return 0;
     }
-    // A nested object or array is remembered, so it is one value however often it is read
-    // (and keeps what a script writes into it); a string or number is cheaper to push again.
-    int type = lua_type(L, -1);
-    if (type == LUA_TLIGHTUSERDATA || type == LUA_TTABLE) {
-        int saved = vm->enforce;
-        vm->enforce = 0;  // the host's memory: a refused allocation here would raise
-        uint32_t child = vm->child_count;
-        vm->children = grow(vm->children, &vm->child_capacity, child + 1, sizeof(struct tally_child));
-        vm->children[child].parent = entry;
-        vm->children[child].key = arena_copy(vm, key, length);
-        vm->children[child].key_length = (uint32_t)length;
-        vm->children[child].entry = type == LUA_TLIGHTUSERDATA ? entry_of(L, -1) : -1;
-        vm->child_count++;
-        if (type == LUA_TTABLE) {
-            lua_rawgeti(L, LUA_REGISTRYINDEX, vm->child_tables);
-            lua_pushvalue(L, -2);
-            lua_rawseti(L, -2, (lua_Integer)child + 1);
-            lua_pop(L, 1);
-        }
-        vm->enforce = saved;
-    }
+    remember_child(vm, entry, key, length);
     return 1;
 }
 
@@ -431,13 +445,20 @@ static int lazy_tostring(lua_State *L) {
     return 1;
 }
 
-static void push_plain_object(tally_vm *vm, int object) {
+// A plain table with every member of event object `entry`'s registered object `object`; its
+// nested objects and arrays are the values a field read gives.
+static void push_plain_object(tally_vm *vm, int entry, int object) {
     lua_State *L = vm->L;
     lua_createtable(L, 0, (int)vm->objects[object].count);
     for (int32_t index = vm->objects[object].first; index >= 0; index = vm->members[index].next) {
         // Re-read through the index each time: opening a nested member may move the arrays.
         lua_pushlstring(L, vm->arena + vm->members[index].key, vm->members[index].key_length);
-        push_member(vm, &vm->members[index]);
+        size_t length;
+        const char *key = lua_tolstring(L, -1, &length);
+        if (!push_child(vm, entry, key, length)) {
+            push_member(vm, &vm->members[index]);
+            remember_child(vm, entry, key, length);
+        }
         lua_rawset(L, -3);
     }
 }
@@ -460,7 +481,7 @@ static int push_copy(lua_State *L, int index) {
     if (entry < 0) return entry;
     int object = object_of(vm, entry);
     if (object < 0) lua_newtable(L);
-    else push_plain_object(vm, object);
+    else push_plain_object(vm, entry, object);
     if (vm->lazy[entry].overlay != 0) {
         int copy = lua_gettop(L);
         push_overlay(vm, entry, 0);

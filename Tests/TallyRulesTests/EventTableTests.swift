@@ -47,6 +47,16 @@ struct EventTableTests {
             return 'x', table.concat(seen, ',')
             """)
         #expect(withWrites == "extra=1,model=other")
+        // pairs gives the objects and arrays a field read gives, before or after the read.
+        let same = try run("""
+            local before = event.workflow
+            local found = {}
+            for key, value in pairs(event) do found[key] = value end
+            for key, value in pairs(event.metadata) do found['metadata.' .. key] = value end
+            found.workflow.seen = true
+            return 'x', tostring(found.workflow == before and found.usage == event.usage and found['metadata.tags'] == event.metadata.tags and event.workflow.seen)
+            """)
+        #expect(same == "true")
         #expect(try run("local n = 0 for k, v in pairs(event.usage) do n = n + v end return 'x', tostring(n)") == "1501")
     }
 
