@@ -339,9 +339,13 @@ static struct tally_member *find_member(tally_vm *vm, int object, const char *ke
     return NULL;
 }
 
+// push_child and remember_child run on every field read: inlined, as calls they cost 2 % of
+// an attribution (measured in instructions).
+#define HOT static inline __attribute__((always_inline))
+
 // Pushes the object or table that member `key` of event object `entry` gave earlier in this
 // call, and returns 1; returns 0 when it gave none.
-static int push_child(tally_vm *vm, int entry, const char *key, size_t length) {
+HOT int push_child(tally_vm *vm, int entry, const char *key, size_t length) {
     for (uint32_t child = 0; child < vm->child_count; child++) {
         struct tally_child *known = &vm->children[child];
         if (known->parent == entry && known->key_length == length && memcmp(vm->arena + known->key, key, length) == 0) {
@@ -361,7 +365,7 @@ static int push_child(tally_vm *vm, int entry, const char *key, size_t length) {
 // Remembers the value on top, member `key` of event object `entry`, if it is a nested object
 // or an array: it is then one value however often it is read, by field or by pairs (and keeps
 // what a script writes into it). A string or number is cheaper to push again.
-static void remember_child(tally_vm *vm, int entry, const char *key, size_t length) {
+HOT void remember_child(tally_vm *vm, int entry, const char *key, size_t length) {
     lua_State *L = vm->L;
     int type = lua_type(L, -1);
     if (type != LUA_TLIGHTUSERDATA && type != LUA_TTABLE) return;
