@@ -18,7 +18,7 @@
 // rawget, rawset, rawlen, next, tostring and the table library behave as on a table whose raw
 // contents are what the script wrote into it (its overlay, made on the first write). Only
 // Lua's own error messages call it a userdata. An event object is valid during the call that
-// received it: reading one kept from an earlier call raises an error that says so.
+// received it: any use of one kept from an earlier call raises an error that says so.
 
 #include "tally_internal.h"
 
@@ -225,15 +225,11 @@ static int object_of(tally_vm *vm, int entry) {
     return vm->lazy[entry].object;
 }
 
-// Pushes what the script wrote into entry `entry` (a table), making it if `create` (which may
-// raise a memory error: only from a script's write); pushes nil when there is none.
-static void push_overlay(tally_vm *vm, int entry, int create) {
+// Pushes what the script wrote into entry `entry` (a table). Readers first check that there is
+// one (`overlay != 0`); a write makes it, which may raise a memory error, as writing to a table.
+static void push_overlay(tally_vm *vm, int entry) {
     lua_State *L = vm->L;
     int slot = vm->lazy[entry].overlay;
-    if (slot == 0 && !create) {
-        lua_pushnil(L);
-        return;
-    }
     lua_rawgeti(L, LUA_REGISTRYINDEX, vm->overlays);
     if (slot == 0) {
         lua_createtable(L, 0, 1);
@@ -394,7 +390,7 @@ static int lazy_index(lua_State *L) {
     if (entry == STALE) return luaL_error(L, "%s", stale_message);
     if (entry < 0) return 0;
     if (vm->lazy[entry].overlay != 0) {  // what the script wrote comes first, as a table's raw contents
-        push_overlay(vm, entry, 0);
+        push_overlay(vm, entry);
         lua_pushvalue(L, 2);
         if (lua_rawget(L, -2) != LUA_TNIL) return 1;
         lua_pop(L, 2);
@@ -409,10 +405,9 @@ static int lazy_index(lua_State *L) {
         if (member == NULL) return 0;
         push_member(vm, member);
     } else {
-        int host = vm->lazy[entry].host;
         int saved = vm->enforce;
         vm->enforce = 0;
-        int found = vm->field(vm->event_context, L, host, key, length);
+        int found = vm->field(vm->event_context, L, vm->lazy[entry].host, key, length);
         vm->enforce = saved;
         if (!found) return 0;
     }
@@ -424,7 +419,7 @@ static int lazy_newindex(lua_State *L) {
     tally_vm *vm = tally_vm_of(L);
     int entry = entry_of(L, 1);
     if (entry < 0) return luaL_error(L, "%s", stale_message);
-    push_overlay(vm, entry, 1);
+    push_overlay(vm, entry);
     lua_pushvalue(L, 2);
     lua_pushvalue(L, 3);
     lua_rawset(L, -3);  // raises "index is nil" (or NaN), as for a table
@@ -437,7 +432,7 @@ static int lazy_len(lua_State *L) {
     if (entry < 0) return luaL_error(L, "%s", stale_message);
     lua_Integer length = 0;  // the border of what the script wrote, as # on a table
     if (vm->lazy[entry].overlay != 0) {
-        push_overlay(vm, entry, 0);
+        push_overlay(vm, entry);
         length = (lua_Integer)lua_rawlen(L, -1);
     }
     lua_pushinteger(L, length);
@@ -488,7 +483,7 @@ static int push_copy(lua_State *L, int index) {
     else push_plain_object(vm, entry, object);
     if (vm->lazy[entry].overlay != 0) {
         int copy = lua_gettop(L);
-        push_overlay(vm, entry, 0);
+        push_overlay(vm, entry);
         lua_pushnil(L);
         while (lua_next(L, copy + 1)) {
             lua_pushvalue(L, -2);
@@ -526,7 +521,7 @@ static int raw_read(lua_State *L) {
     int entry = entry_of(L, 1);
     if (entry == STALE) return luaL_error(L, "%s", stale_message);
     if (entry >= 0) {
-        if (vm->lazy[entry].overlay != 0) push_overlay(vm, entry, 0);
+        if (vm->lazy[entry].overlay != 0) push_overlay(vm, entry);
         else lua_newtable(L);
         lua_replace(L, 1);
     }
@@ -540,7 +535,7 @@ static int raw_write(lua_State *L) {
     if (entry == STALE) return luaL_error(L, "%s", stale_message);
     if (entry < 0) return call_original(L);
     luaL_checkany(L, 3);
-    push_overlay(vm, entry, 1);
+    push_overlay(vm, entry);
     lua_pushvalue(L, 2);
     lua_pushvalue(L, 3);
     lua_rawset(L, -3);

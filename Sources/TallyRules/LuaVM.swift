@@ -157,16 +157,14 @@ final class LuaVM {
         case LUA_TLIGHTUSERDATA:
             // An event object: a table to the script, converted from a plain copy.
             guard depth < 32 else { throw ConversionFailure(message: "a table nested more than 32 levels deep (a cycle?)") }
-            guard lua_checkstack(state, 6) != 0 else { throw ConversionFailure(message: "nested too deeply") }
-            switch tally_vm_push_lazy_copy(handle, index) {
-            case 1:
-                defer { lua_settop(state, -2) }
-                return try tableJSON(at: -1, depth: depth)
-            case -1:
-                throw ConversionFailure(message: "an event table from an earlier call")
-            default:
-                throw ConversionFailure(message: "a \(typeName(at: index)) value, which has no JSON form")
+            guard lua_checkstack(state, 2) != 0 else { throw ConversionFailure(message: "nested too deeply") }
+            lua_pushvalue(state, index)
+            defer { lua_settop(state, -2) }
+            guard copyEventObject(at: -1) else { throw ConversionFailure(message: "an event table from an earlier call") }
+            guard lua_type(state, -1) == LUA_TTABLE else {
+                throw ConversionFailure(message: "a \(typeName(at: -1)) value, which has no JSON form")
             }
+            return try tableJSON(at: -1, depth: depth)
         default:
             throw ConversionFailure(message: "a \(typeName(at: index)) value, which has no JSON form")
         }
